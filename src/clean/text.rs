@@ -1,0 +1,230 @@
+//! DOM -> text that reads as the publisher wrote it.
+//!
+//! Whitespace follows HTML's rules: runs collapse to one space, and a space exists in the
+//! output exactly where the source had whitespace, whatever inline tags surround it. So
+//! `the <em>Rust</em> shooting` gives `the Rust shooting` and `<em>Rust</em>,` gives `Rust,`.
+//! Blocks become paragraphs; `<br>` becomes a line break unless it splits a sentence (see
+//! [`join_soft_breaks`]); `<li>` becomes `- item` / `1. item`; table cells are joined by ` | `.
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+use super::dom::BLOCKS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Paragraph,
+    ListItem,
+    Row,
+    Pre,
+}
+
+#[derive(Debug)]
+struct Block {
+    kind: Kind,
+    text: String,
+}
+
+#[derive(Default)]
+struct Walker {
+    blocks: Vec<Block>,
+    current: String,
+    prefix: String,
+    kind: Option<Kind>,
+    pending_space: bool,
+    /// One entry per open list: `None` for `<ul>`, `Some(next number)` for `<ol>`.
+    lists: Vec<Option<u64>>,
+    pre_depth: usize,
+}
+
+/// Converts a (pruned) document to paragraphs of text.
+pub(super) fn paragraphs(doc: &Html) -> Vec<String> {
+    let mut walker = Walker::default();
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) => walker.text(t),
+                Node::Element(el) => walker.open(el),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(el) = node.value() {
+                    walker.close(el.name());
+                }
+            }
+        }
+    }
+    walker.flush();
+    join_blocks(walker.blocks)
+}
+
+impl Walker {
+    fn open(&mut self, el: &scraper::node::Element) {
+        match el.name() {
+            "br" => {
+                self.current.push('\n');
+                self.pending_space = false;
+            }
+            "pre" => {
+                self.flush();
+                self.pre_depth += 1;
+            }
+            "ul" | "menu" | "dir" => {
+                self.flush();
+                self.lists.push(None);
+            }
+            "ol" => {
+                self.flush();
+                let start = el.attr("start").and_then(|s| s.trim().parse().ok()).unwrap_or(1);
+                self.lists.push(Some(start));
+            }
+            "li" => {
+                self.flush();
+                self.kind = Some(Kind::ListItem);
+                self.prefix = self.list_marker();
+            }
+            "tr" => {
+                self.flush();
+                self.kind = Some(Kind::Row);
+            }
+            "td" | "th" if self.kind == Some(Kind::Row) && !self.current.trim().is_empty() => {
+                self.current.push_str(" | ");
+                self.pending_space = false;
+            }
+            name if BLOCKS.contains(&name) => self.flush(),
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, name: &str) {
+        match name {
+            "pre" => {
+                self.flush();
+                self.pre_depth = self.pre_depth.saturating_sub(1);
+            }
+            "ul" | "ol" | "menu" | "dir" => {
+                self.flush();
+                self.lists.pop();
+            }
+            name if BLOCKS.contains(&name) => self.flush(),
+            _ => {}
+        }
+    }
+
+    fn list_marker(&mut self) -> String {
+        let indent = "  ".repeat(self.lists.len().saturating_sub(1));
+        match self.lists.last_mut() {
+            Some(Some(n)) => {
+                *n += 1;
+                format!("{indent}{}. ", *n - 1)
+            }
+            _ => format!("{indent}- "),
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.pre_depth > 0 {
+            self.current.push_str(&text.replace("\r\n", "\n"));
+            return;
+        }
+        // Feeds often escape twice (`&amp;#8217;`): the parser undid one level, undo the other.
+        let decoded = if text.contains('&') { html_escape::decode_html_entities(text) } else { text.into() };
+        for ch in decoded.chars() {
+            if is_space(ch) {
+                self.pending_space = true;
+            } else if !is_invisible(ch) {
+                if self.pending_space && !self.current.is_empty() && !self.current.ends_with('\n') {
+                    self.current.push(' ');
+                }
+                self.pending_space = false;
+                self.current.push(ch);
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        let kind = if self.pre_depth > 0 { Kind::Pre } else { self.kind.take().unwrap_or(Kind::Paragraph) };
+        let prefix = std::mem::take(&mut self.prefix);
+        let raw = std::mem::take(&mut self.current);
+        self.pending_space = false;
+        if kind == Kind::Pre {
+            let text = raw.trim_matches('\n').lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+            if !text.trim().is_empty() {
+                self.blocks.push(Block { kind, text });
+            }
+            return;
+        }
+        for (i, paragraph) in split_on_blank_lines(&raw).into_iter().enumerate() {
+            let text = if i == 0 { format!("{prefix}{paragraph}") } else { paragraph };
+            self.blocks.push(Block { kind, text });
+        }
+    }
+}
+
+/// HTML whitespace plus the Unicode spaces publishers use between words (no-break space,
+/// thin space, ideographic space...): all are one word boundary in the text.
+fn is_space(ch: char) -> bool {
+    ch.is_whitespace() || ch == '\u{a0}'
+}
+
+/// Characters that render as nothing and would hide inside words: zero-width space, word
+/// joiner, byte-order mark, soft hyphen. (ZWJ/ZWNJ are kept: scripts and emoji need them.)
+fn is_invisible(ch: char) -> bool {
+    matches!(ch, '\u{200b}' | '\u{2060}' | '\u{feff}' | '\u{ad}')
+}
+
+/// Splits a block's text at empty lines (`<br><br>`), joins soft breaks, trims every line.
+fn split_on_blank_lines(raw: &str) -> Vec<String> {
+    let mut paragraphs = Vec::new();
+    let mut lines: Vec<&str> = Vec::new();
+    for line in raw.split('\n').map(str::trim) {
+        if line.is_empty() {
+            if !lines.is_empty() {
+                paragraphs.push(join_soft_breaks(&lines));
+                lines.clear();
+            }
+        } else {
+            lines.push(line);
+        }
+    }
+    if !lines.is_empty() {
+        paragraphs.push(join_soft_breaks(&lines));
+    }
+    paragraphs
+}
+
+/// WordPress turns every newline of the editor into `<br />`, so a `<br>` often falls inside a
+/// sentence ("Mason attempts to cut<br />through all..."). A break is soft, and becomes a
+/// space, when the line before ends mid-phrase (a letter, digit or comma) and the next line
+/// starts in lower case. Verse and addresses (capitalised lines) keep their breaks.
+fn join_soft_breaks(lines: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            let soft = out.chars().last().is_some_and(|c| c.is_alphanumeric() || c == ',')
+                && line.chars().next().is_some_and(char::is_lowercase);
+            out.push(if soft { ' ' } else { '\n' });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Paragraphs are separated by a blank line; consecutive list items and table rows by a
+/// newline, so a list reads as a list.
+fn join_blocks(blocks: Vec<Block>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut previous: Option<Kind> = None;
+    for block in blocks {
+        let tight = matches!((previous, block.kind), (Some(Kind::ListItem), Kind::ListItem) | (Some(Kind::Row), Kind::Row));
+        match out.last_mut() {
+            Some(last) if tight => {
+                last.push('\n');
+                last.push_str(&block.text);
+            }
+            _ => out.push(block.text),
+        }
+        previous = Some(block.kind);
+    }
+    out
+}

@@ -1,0 +1,222 @@
+//! One function per command: load what it needs, call the library, print the result.
+//! The only place that uses `anyhow` (context for the user) and prints to stdout.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+
+use feedsift::config::Config;
+use feedsift::export::{self, ExportError, Format};
+use feedsift::pipeline::{FeedOutcome, FeedRun, Pipeline};
+use feedsift::store::{ArticleFilter, FeedStatus, Store};
+
+use crate::cli::{Cli, Command, ExportFormat, ListFormat};
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Run => daemon(&cli),
+        Command::Fetch { feed } => fetch(&cli, feed),
+        Command::Export { format, since, feed, limit, output } => {
+            let filter = ArticleFilter {
+                since: since.as_deref().map(|s| feedsift::time::parse_since(s, chrono::Utc::now())).transpose()
+                    .map_err(anyhow::Error::msg).context("--since")?,
+                feed: feed.clone(),
+                limit: *limit,
+            };
+            export(&cli, &filter, *format, output.as_ref())
+        }
+        Command::Search { query, limit } => search(&cli, query, *limit),
+        Command::Clean => clean(),
+        Command::Feeds { format } => feeds(&cli, *format),
+    }
+}
+
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<ExportError>().is_some_and(ExportError::is_broken_pipe)
+            || cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    let mut config = Config::load(&cli.config)?;
+    if let Some(db) = &cli.db {
+        config.database = db.clone();
+    }
+    Ok(config)
+}
+
+/// The database for read-only commands: it must exist already.
+fn existing_database(cli: &Cli) -> Result<Store> {
+    let path: PathBuf = match &cli.db {
+        Some(db) => db.clone(),
+        None => Config::load(&cli.config)?.database,
+    };
+    if !path.exists() {
+        bail!("no database at {}; run `feedsift fetch` first, or pass --db FILE", path.display());
+    }
+    Ok(Store::open(&path)?)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+fn open_for_writing(config: &Config) -> Result<Store> {
+    let store = Store::open(&config.database)?;
+    store.sync_feeds(&config.feeds)?;
+    Ok(store)
+}
+
+fn daemon(cli: &Cli) -> Result<ExitCode> {
+    let config = load_config(cli)?;
+    let store = open_for_writing(&config)?;
+    tracing::info!(feeds = config.feeds.len(), database = %config.database.display(), "config loaded");
+    runtime()?.block_on(feedsift::schedule::run(config, store, feedsift::schedule::shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fetch(cli: &Cli, only: &[String]) -> Result<ExitCode> {
+    let config = load_config(cli)?;
+    for name in only {
+        if config.feed(name).is_none() {
+            let known: Vec<&str> = config.feeds.iter().map(|f| f.name.as_str()).collect();
+            bail!("no feed named \"{name}\" in {}; known feeds: {}", config.path.display(), known.join(", "));
+        }
+    }
+    let feeds: Vec<_> = config.feeds.iter().filter(|f| only.is_empty() || only.contains(&f.name)).cloned().collect();
+    let store = open_for_writing(&config)?;
+    let pipeline = Pipeline::new(&config, store)?;
+    let runs = runtime()?.block_on(pipeline.run_all(&feeds, config.concurrency));
+    Ok(report_runs(&runs))
+}
+
+/// Logs each feed's result and a summary; exit status 1 when any feed failed.
+fn report_runs(runs: &[FeedRun]) -> ExitCode {
+    let (mut stored, mut unchanged, mut new, mut failed) = (0, 0, 0, 0);
+    for run in runs {
+        match &run.result {
+            Ok(FeedOutcome::Unchanged) => {
+                unchanged += 1;
+                tracing::info!(feed = %run.feed, "not modified");
+            }
+            Ok(FeedOutcome::Stored { items, report }) => {
+                stored += 1;
+                new += report.new_articles;
+                tracing::info!(feed = %run.feed, items, new = report.new_articles, merged = report.merged,
+                    updated = report.updated, "stored");
+            }
+            Err(error) => {
+                failed += 1;
+                eprintln!("feedsift: feed \"{}\": {error}", run.feed);
+            }
+        }
+    }
+    eprintln!(
+        "{} feeds: {stored} stored ({new} new articles), {unchanged} unchanged, {failed} failed",
+        runs.len()
+    );
+    if failed > 0 {
+        eprintln!("see `feedsift feeds` for each feed's status");
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn export(cli: &Cli, filter: &ArticleFilter, format: ExportFormat, output: Option<&PathBuf>) -> Result<ExitCode> {
+    let store = existing_database(cli)?;
+    let format = match format {
+        ExportFormat::Ndjson => Format::Ndjson,
+        ExportFormat::Json => Format::Json,
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Markdown => Format::Markdown,
+        ExportFormat::Atom => Format::Atom,
+        ExportFormat::Html => Format::Html,
+    };
+    match output {
+        Some(path) => {
+            let count = export::export_to_file(&store, filter, format, path)?;
+            eprintln!("{count} articles written to {}", path.display());
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            export::export(&store, filter, format, &mut out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn search(cli: &Cli, query: &str, limit: usize) -> Result<ExitCode> {
+    let store = existing_database(cli)?;
+    let hits = store.search(query, limit)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for hit in &hits {
+        let date = hit.published.get(..10).unwrap_or(&hit.published);
+        writeln!(out, "{date}  {}  {}", hit.feed, hit.title)?;
+        if let Some(url) = &hit.url {
+            writeln!(out, "    {url}")?;
+        }
+        writeln!(out, "    {}\n", hit.snippet.split_whitespace().collect::<Vec<_>>().join(" "))?;
+    }
+    out.flush()?;
+    if hits.is_empty() {
+        eprintln!("no articles match `{query}`");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn clean() -> Result<ExitCode> {
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes).context("cannot read stdin")?;
+    let text = feedsift::clean::clean_text(&String::from_utf8_lossy(&bytes));
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn feeds(cli: &Cli, format: ListFormat) -> Result<ExitCode> {
+    let store = existing_database(cli)?;
+    let mut statuses = store.feed_statuses()?;
+    if let Ok(config) = Config::load(&cli.config) {
+        statuses.retain(|s| config.feed(&s.name).is_some() || s.items > 0);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &statuses)?;
+            writeln!(out)?;
+        }
+        ListFormat::Text => write_feed_table(&mut out, &statuses)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_feed_table(out: &mut impl Write, statuses: &[FeedStatus]) -> std::io::Result<()> {
+    let width = statuses.iter().map(|s| s.name.chars().count()).max().unwrap_or(4).max(4);
+    writeln!(out, "{:width$}  {:<12}  {:<20}  {:>6}  {:>8}  LAST ERROR", "NAME", "STATUS", "LAST SUCCESS", "ITEMS", "ARTICLES")?;
+    for s in statuses {
+        let status = match (s.consecutive_failures, &s.last_attempt) {
+            (0, Some(_)) => "ok".to_string(),
+            (0, None) => "never fetched".to_string(),
+            (n, _) => format!("failing ({n}x)"),
+        };
+        let error = s.last_error.as_deref().unwrap_or("").replace('\n', " ");
+        writeln!(
+            out,
+            "{:width$}  {:<12}  {:<20}  {:>6}  {:>8}  {}",
+            s.name,
+            status,
+            s.last_success.as_deref().unwrap_or("never"),
+            s.items,
+            s.articles,
+            error
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! Reads `feeds.toml` and turns it into a validated [`Config`].
+//!
+//! Everything that can be checked before the first request is checked here (unknown keys,
+//! duplicate feed names, bad URLs, bad cron expressions, bad units), and every error names the
+//! file, line and column. Later stages can trust a `Config` completely.
+
+mod error;
+mod raw;
+mod units;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::Spanned;
+use url::Url;
+
+pub use error::ConfigError;
+use raw::{RawConfig, RawDefaults, RawFeed};
+
+/// Poll every 30 minutes unless the feed or `[defaults]` says otherwise.
+pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 10 * 1024 * 1024;
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from.
+    pub path: PathBuf,
+    /// The SQLite file, already resolved against the config file's folder.
+    pub database: PathBuf,
+    /// How many feeds are fetched at the same time.
+    pub concurrency: usize,
+    pub client: ClientSettings,
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// Settings of the one shared HTTP client.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub connect_timeout: Duration,
+    pub max_redirects: usize,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedConfig {
+    pub name: String,
+    pub source: FeedSource,
+    /// Cron expression with a seconds field, as tokio-cron-scheduler reads it.
+    pub schedule: String,
+    /// Limit for the whole request, from connecting to the last body byte.
+    pub timeout: Duration,
+    pub max_body_size: u64,
+}
+
+/// Where a feed comes from: the web, or a saved file (handy offline and in tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedSource {
+    Http(Url),
+    File(PathBuf),
+}
+
+impl std::fmt::Display for FeedSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FeedSource::Http(url) => write!(f, "{url}"),
+            FeedSource::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::from_toml(path, &text)
+    }
+
+    /// Validates config text as if it had been read from `path` (used for errors and for
+    /// resolving relative paths).
+    pub fn from_toml(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            error::at(path, text, e.span(), error::explain_toml_message(e.message()))
+        })?;
+        Validator { path, text, base_dir: base_dir(path) }.config(raw)
+    }
+
+    pub fn feed(&self, name: &str) -> Option<&FeedConfig> {
+        self.feeds.iter().find(|f| f.name == name)
+    }
+}
+
+fn base_dir(config_path: &Path) -> PathBuf {
+    match config_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+    base_dir: PathBuf,
+}
+
+impl Validator<'_> {
+    fn err<T>(&self, spanned: &Spanned<T>, message: String) -> ConfigError {
+        error::at(self.path, self.text, Some(spanned.span()), message)
+    }
+
+    fn config(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        let database = match &raw.database {
+            Some(db) if db.get_ref().trim().is_empty() => {
+                return Err(self.err(db, "`database` is empty; name a file, e.g. \"feedsift.db\"".into()));
+            }
+            Some(db) => self.base_dir.join(db.get_ref()),
+            None => self.base_dir.join("feedsift.db"),
+        };
+        let concurrency = match &raw.concurrency {
+            Some(c) if *c.get_ref() == 0 => {
+                return Err(self.err(c, "`concurrency` must be at least 1".into()));
+            }
+            Some(c) => *c.get_ref() as usize,
+            None => DEFAULT_CONCURRENCY,
+        };
+        let client = self.client(&raw.defaults)?;
+        let mut feeds: Vec<FeedConfig> = Vec::with_capacity(raw.feeds.len());
+        for raw_feed in &raw.feeds {
+            let feed = self.feed(raw_feed.get_ref(), &raw.defaults)?;
+            if feeds.iter().any(|f| f.name == feed.name) {
+                return Err(self.err(
+                    &raw_feed.get_ref().name,
+                    format!("duplicate feed name \"{}\"; every [[feeds]] needs its own name", feed.name),
+                ));
+            }
+            feeds.push(feed);
+        }
+        Ok(Config { path: self.path.to_path_buf(), database, concurrency, client, feeds })
+    }
+
+    fn client(&self, d: &RawDefaults) -> Result<ClientSettings, ConfigError> {
+        let connect_timeout = match &d.connect_timeout {
+            Some(t) => self.duration(t)?,
+            None => DEFAULT_CONNECT_TIMEOUT,
+        };
+        let user_agent = match &d.user_agent {
+            Some(ua) => ua.get_ref().clone(),
+            None => crate::USER_AGENT.to_string(),
+        };
+        let max_redirects = d.max_redirects.as_ref().map_or(DEFAULT_MAX_REDIRECTS, |m| *m.get_ref() as usize);
+        Ok(ClientSettings { connect_timeout, max_redirects, user_agent })
+    }
+
+    fn feed(&self, raw: &RawFeed, d: &RawDefaults) -> Result<FeedConfig, ConfigError> {
+        let name = raw.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(self.err(&raw.name, "feed `name` is empty".into()));
+        }
+        let source = self.source(&raw.url, &name)?;
+        let schedule_raw = raw.schedule.as_ref().or(d.schedule.as_ref());
+        let schedule = match schedule_raw {
+            Some(s) => self.schedule(s, &name)?,
+            None => DEFAULT_SCHEDULE.to_string(),
+        };
+        let timeout = match raw.timeout.as_ref().or(d.timeout.as_ref()) {
+            Some(t) => self.duration(t)?,
+            None => DEFAULT_TIMEOUT,
+        };
+        let max_body_size = match raw.max_body_size.as_ref().or(d.max_body_size.as_ref()) {
+            Some(s) => units::size(s.get_ref()).map_err(|m| self.err(s, m))?,
+            None => DEFAULT_MAX_BODY_SIZE,
+        };
+        Ok(FeedConfig { name, source, schedule, timeout, max_body_size })
+    }
+
+    fn duration(&self, raw: &Spanned<raw::RawDuration>) -> Result<Duration, ConfigError> {
+        match units::duration(raw.get_ref()) {
+            Ok(d) if d.is_zero() => Err(self.err(raw, "a duration of zero would fail every request".into())),
+            Ok(d) => Ok(d),
+            Err(m) => Err(self.err(raw, m)),
+        }
+    }
+
+    fn source(&self, url: &Spanned<String>, feed: &str) -> Result<FeedSource, ConfigError> {
+        let text = url.get_ref().trim();
+        if text.is_empty() {
+            return Err(self.err(url, format!("feed \"{feed}\": `url` is empty")));
+        }
+        if !text.contains("://") {
+            return Ok(FeedSource::File(self.base_dir.join(text)));
+        }
+        let parsed = Url::parse(text)
+            .map_err(|e| self.err(url, format!("feed \"{feed}\": `{text}` is not a valid URL ({e})")))?;
+        match parsed.scheme() {
+            "http" | "https" if parsed.host_str().is_some() => Ok(FeedSource::Http(parsed)),
+            "file" => parsed.to_file_path().map(FeedSource::File).map_err(|()| {
+                self.err(url, format!("feed \"{feed}\": `{text}` is not a usable file:// URL"))
+            }),
+            scheme => Err(self.err(
+                url,
+                format!(
+                    "feed \"{feed}\": unsupported URL scheme `{scheme}`; use http://, https://, file:// or a path"
+                ),
+            )),
+        }
+    }
+
+    fn schedule(&self, schedule: &Spanned<String>, feed: &str) -> Result<String, ConfigError> {
+        let expr = schedule.get_ref().trim();
+        validate_cron(expr).map_err(|reason| {
+            self.err(
+                schedule,
+                format!(
+                    "feed \"{feed}\": bad cron expression `{expr}` ({reason}); it needs six fields, \
+                     seconds first, e.g. \"0 */15 * * * *\" for every 15 minutes"
+                ),
+            )
+        })?;
+        Ok(expr.to_string())
+    }
+}
+
+/// Checks a cron expression exactly as tokio-cron-scheduler will parse it.
+pub fn validate_cron(expr: &str) -> Result<(), String> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expr)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests;

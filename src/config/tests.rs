@@ -1,0 +1,83 @@
+use super::*;
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    Config::from_toml(Path::new("/etc/feedsift/feeds.toml"), text)
+}
+
+fn message(text: &str) -> String {
+    load(text).unwrap_err().to_string()
+}
+
+#[test]
+fn minimal_config_gets_defaults() {
+    let c = load("[[feeds]]\nname = \"a\"\nurl = \"https://example.com/feed\"\n").unwrap();
+    assert_eq!(c.database, PathBuf::from("/etc/feedsift/feedsift.db"));
+    assert_eq!(c.feeds[0].schedule, DEFAULT_SCHEDULE);
+    assert_eq!(c.feeds[0].max_body_size, DEFAULT_MAX_BODY_SIZE);
+    assert_eq!(c.concurrency, DEFAULT_CONCURRENCY);
+}
+
+#[test]
+fn defaults_apply_and_feeds_override() {
+    let c = load(
+        r#"
+database = "data/x.db"
+[defaults]
+schedule = "0 */5 * * * *"
+timeout = "5s"
+max_body_size = "1 MiB"
+
+[[feeds]]
+name = "a"
+url = "https://example.com/a"
+
+[[feeds]]
+name = "b"
+url = "saved/b.xml"
+schedule = "*/2 * * * * *"
+timeout = 7
+"#,
+    )
+    .unwrap();
+    assert_eq!(c.database, PathBuf::from("/etc/feedsift/data/x.db"));
+    assert_eq!(c.feeds[0].schedule, "0 */5 * * * *");
+    assert_eq!(c.feeds[0].timeout, Duration::from_secs(5));
+    assert_eq!(c.feeds[0].max_body_size, 1024 * 1024);
+    assert_eq!(c.feeds[1].schedule, "*/2 * * * * *");
+    assert_eq!(c.feeds[1].timeout, Duration::from_secs(7));
+    assert_eq!(c.feeds[1].source, FeedSource::File(PathBuf::from("/etc/feedsift/saved/b.xml")));
+}
+
+#[test]
+fn unknown_key_names_line_and_suggestion() {
+    let m = message("[[feeds]]\nname = \"a\"\nurl = \"https://e.com/\"\nshedule = \"x\"\n");
+    assert!(m.starts_with("/etc/feedsift/feeds.toml:4:1: unknown key `shedule`"), "{m}");
+    assert!(m.contains("did you mean `schedule`?"), "{m}");
+}
+
+#[test]
+fn duplicate_names_are_rejected_at_the_second() {
+    let m = message("[[feeds]]\nname = \"a\"\nurl = \"https://e.com/1\"\n[[feeds]]\nname = \"a\"\nurl = \"https://e.com/2\"\n");
+    assert!(m.contains(":5:8: duplicate feed name \"a\""), "{m}");
+}
+
+#[test]
+fn bad_urls_are_rejected() {
+    let m = message("[[feeds]]\nname = \"a\"\nurl = \"htp://e.com/\"\n");
+    assert!(m.contains(":3:7: feed \"a\": unsupported URL scheme `htp`"), "{m}");
+    let m = message("[[feeds]]\nname = \"a\"\nurl = \"https://\"\n");
+    assert!(m.contains("feed \"a\""), "{m}");
+}
+
+#[test]
+fn bad_cron_names_the_feed() {
+    let m = message("[[feeds]]\nname = \"a\"\nurl = \"https://e.com/\"\nschedule = \"*/15 * * * *\"\n");
+    assert!(m.contains(":4:12: feed \"a\": bad cron expression `*/15 * * * *`"), "{m}");
+    assert!(m.contains("seconds first"), "{m}");
+}
+
+#[test]
+fn wrong_types_are_reported_with_position() {
+    let m = message("concurrency = \"many\"\n");
+    assert!(m.starts_with("/etc/feedsift/feeds.toml:1:15:"), "{m}");
+}

@@ -1,0 +1,202 @@
+//! Feed bytes -> [`ParsedFeed`]: feed-rs reads RSS 0.9x/1.0/2.0, Atom and JSON Feed; this module
+//! gives every item a stable guid, an absolute link, a date and HTML fields.
+//!
+//! Title, summary and content are always HTML here: plain-text fields are escaped on the way
+//! in, so the clean step has one input format and a `<` in a text title stays a `<`.
+
+use chrono::{DateTime, Utc};
+use feed_rs::model::{Entry, Feed, Link, Text};
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    pub site_url: Option<String>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The feed's id for the item; else its link; else a hash of title and date.
+    pub guid: String,
+    /// Absolute URL of the item's page, as the feed gives it (tracking parameters and all).
+    pub link: Option<String>,
+    pub title_html: String,
+    pub author: Option<String>,
+    /// Published, else updated; `None` when the feed gives neither (the store uses first-seen).
+    pub published: Option<DateTime<Utc>>,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    pub message: String,
+}
+
+/// Parses a feed document fetched from `url` (the URL after redirects).
+pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(url.as_str()))
+        .sanitize_content(false)
+        // Leave missing ids empty: our own fallback (link, then title+date) is stable across
+        // parser versions, which feed-rs's generated ids do not promise.
+        .id_generator(|_, _, _| String::new())
+        .build();
+    let feed = parser.parse(body).map_err(|e| ParseError { message: explain(body, &e.to_string()) })?;
+    Ok(convert(feed, url))
+}
+
+fn explain(body: &[u8], reason: &str) -> String {
+    let head = String::from_utf8_lossy(&body[..body.len().min(2048)]).to_ascii_lowercase();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        "the document is empty, not a feed".to_string()
+    } else if head.contains("<html") || head.contains("<!doctype html") {
+        "this is an HTML page, not a feed; find the feed's own URL (look for an RSS or Atom link on the page)"
+            .to_string()
+    } else {
+        format!("not a valid RSS, Atom or JSON feed: {reason}")
+    }
+}
+
+fn convert(feed: Feed, url: &Url) -> ParsedFeed {
+    let site_url = pick_link(&feed.links).and_then(|l| absolute(&l.href, url));
+    // Relative item links are resolved against the document's URL; for a saved file, the
+    // site's own URL is the better guess.
+    let base = match (url.scheme(), site_url.as_deref().and_then(|s| Url::parse(s).ok())) {
+        ("file", Some(site)) => site,
+        _ => url.clone(),
+    };
+    ParsedFeed {
+        title: feed.title.as_ref().map(|t| t.content.trim().to_string()).filter(|t| !t.is_empty()),
+        site_url,
+        items: feed.entries.into_iter().map(|e| convert_entry(e, &base)).collect(),
+    }
+}
+
+fn convert_entry(entry: Entry, base: &Url) -> Item {
+    let link = pick_link(&entry.links).and_then(|l| absolute(&l.href, base));
+    let title_html = entry.title.as_ref().map(text_as_html).unwrap_or_default();
+    let published = entry.published.or(entry.updated);
+    let guid = stable_guid(&entry.id, link.as_deref(), &title_html, published);
+    let author = authors(&entry);
+    let summary_html = entry.summary.as_ref().map(text_as_html).filter(|s| !s.trim().is_empty());
+    let content_html = entry
+        .content
+        .as_ref()
+        .and_then(|c| {
+            let body = c.body.as_deref()?;
+            Some(if is_html(c.content_type.as_str()) { body.to_string() } else { escape_text(body) })
+        })
+        .filter(|s| !s.trim().is_empty());
+    Item { guid, link, title_html, author, published, summary_html, content_html }
+}
+
+fn stable_guid(id: &str, link: Option<&str>, title: &str, published: Option<DateTime<Utc>>) -> String {
+    let id = id.trim();
+    if !id.is_empty() {
+        return id.to_string();
+    }
+    if let Some(link) = link {
+        return link.to_string();
+    }
+    let date = published.map(crate::time::rfc3339).unwrap_or_default();
+    let hash = blake3::hash(format!("{title}\u{1f}{date}").as_bytes());
+    format!("feedsift:{}", &hash.to_hex()[..32])
+}
+
+/// The link that points at the item's page: `alternate` (or no rel), never `self` or `enclosure`.
+fn pick_link(links: &[Link]) -> Option<&Link> {
+    links
+        .iter()
+        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .or_else(|| links.iter().find(|l| !matches!(l.rel.as_deref(), Some("self" | "enclosure" | "replies" | "edit"))))
+}
+
+fn absolute(href: &str, base: &Url) -> Option<String> {
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    base.join(href).ok().map(String::from)
+}
+
+fn authors(entry: &Entry) -> Option<String> {
+    let names: Vec<&str> = entry
+        .authors
+        .iter()
+        .filter_map(|p| p.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).or(p.email.as_deref()))
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+fn is_html(media_type: &str) -> bool {
+    media_type.contains("html") || media_type.contains("xml")
+}
+
+fn text_as_html(text: &Text) -> String {
+    if is_html(text.content_type.as_str()) { text.content.clone() } else { escape_text(&text.content) }
+}
+
+/// Plain text as HTML that renders to the same text: escaped, blank-line paragraphs as `<p>`.
+fn escape_text(text: &str) -> String {
+    let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
+    if paragraphs.len() <= 1 {
+        return html_escape::encode_text(text.trim()).into_owned();
+    }
+    paragraphs.iter().map(|p| format!("<p>{}</p>", html_escape::encode_text(p))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(xml: &str) -> ParsedFeed {
+        parse_feed(xml.as_bytes(), &Url::parse("https://example.com/blog/feed.xml").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn guid_falls_back_to_link_then_hash() {
+        let f = parse(
+            r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>A</title><link>/posts/a?x=1</link></item>
+            <item><title>B</title><pubDate>Mon, 10 Mar 2025 17:30:00 +0000</pubDate></item>
+            <item><title>C</title><guid isPermaLink="false">id-c</guid></item>
+            </channel></rss>"#,
+        );
+        assert_eq!(f.items[0].guid, "https://example.com/posts/a?x=1");
+        assert_eq!(f.items[0].link.as_deref(), Some("https://example.com/posts/a?x=1"));
+        assert!(f.items[1].guid.starts_with("feedsift:"));
+        assert_eq!(f.items[1].guid, parse(
+            r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>A</title><link>/posts/a?x=1</link></item>
+            <item><title>B</title><pubDate>Mon, 10 Mar 2025 17:30:00 +0000</pubDate></item>
+            </channel></rss>"#).items[1].guid, "hash guid is stable");
+        assert_eq!(f.items[2].guid, "id-c");
+    }
+
+    #[test]
+    fn atom_picks_alternate_link_and_updated_date() {
+        let f = parse(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>f</id>
+            <entry><id>e1</id><title type="text">x &lt; y</title>
+            <link rel="self" href="https://example.com/self"/>
+            <link rel="alternate" href="https://example.com/post"/>
+            <updated>2025-03-10T17:30:00Z</updated>
+            <content type="html">&lt;p&gt;Hi&lt;/p&gt;</content></entry></feed>"#,
+        );
+        let item = &f.items[0];
+        assert_eq!(item.link.as_deref(), Some("https://example.com/post"));
+        assert_eq!(item.title_html, "x &lt; y");
+        assert_eq!(item.published.map(crate::time::rfc3339).as_deref(), Some("2025-03-10T17:30:00Z"));
+        assert_eq!(item.content_html.as_deref(), Some("<p>Hi</p>"));
+    }
+
+    #[test]
+    fn html_pages_are_explained() {
+        let e = parse_feed(b"<!DOCTYPE html><html><body>hi</body></html>", &Url::parse("https://e.com/").unwrap())
+            .unwrap_err();
+        assert!(e.message.contains("HTML page"), "{}", e.message);
+    }
+}

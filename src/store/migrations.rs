@@ -1,0 +1,124 @@
+//! Schema migrations, keyed on `PRAGMA user_version`. Append-only: migration N brings a
+//! database from version N-1 to N, in one transaction together with its version bump, so an
+//! old database is upgraded step by step and a crash never leaves it half-migrated.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Migration `i` brings the schema to version `i + 1`. Never edit one that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: feeds, items, articles, full-text index.
+    r#"
+CREATE TABLE feeds (
+    id                   INTEGER PRIMARY KEY,
+    name                 TEXT NOT NULL UNIQUE,
+    url                  TEXT NOT NULL,
+    title                TEXT,
+    site_url             TEXT,
+    etag                 TEXT,
+    last_modified        TEXT,
+    body_hash            TEXT,
+    last_attempt_at      TEXT,
+    last_success_at      TEXT,
+    last_status          INTEGER,
+    last_error           TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE articles (
+    id            INTEGER PRIMARY KEY,
+    feed_id       INTEGER NOT NULL REFERENCES feeds(id),
+    canonical_url TEXT,
+    title         TEXT NOT NULL,
+    author        TEXT,
+    published_at  TEXT NOT NULL,
+    summary       TEXT NOT NULL,
+    content       TEXT NOT NULL,
+    content_html  TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    fingerprint   TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    revision      INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX articles_canonical_url ON articles(canonical_url) WHERE canonical_url IS NOT NULL;
+CREATE INDEX articles_fingerprint ON articles(fingerprint) WHERE fingerprint IS NOT NULL;
+CREATE INDEX articles_published_at ON articles(published_at);
+
+CREATE TABLE items (
+    id            INTEGER PRIMARY KEY,
+    feed_id       INTEGER NOT NULL REFERENCES feeds(id),
+    guid          TEXT NOT NULL,
+    link          TEXT,
+    canonical_url TEXT,
+    title         TEXT NOT NULL,
+    author        TEXT,
+    published_at  TEXT,
+    summary_html  TEXT,
+    content_html  TEXT,
+    raw_hash      TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at  TEXT NOT NULL,
+    article_id    INTEGER NOT NULL REFERENCES articles(id),
+    match_rule    TEXT NOT NULL,
+    UNIQUE (feed_id, guid)
+);
+CREATE INDEX items_article_id ON items(article_id);
+
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, content,
+    content = 'articles', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, content) VALUES (new.id, new.title, new.content);
+END;
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content);
+END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, content ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content);
+    INSERT INTO articles_fts(rowid, title, content) VALUES (new.id, new.title, new.content);
+END;
+"#,
+];
+
+/// The schema version this build writes.
+pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > CURRENT_VERSION {
+        return Err(StoreError::TooNew { path: path.to_string(), found, known: CURRENT_VERSION });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = index + 1, "database schema migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_from_empty_and_is_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, CURRENT_VERSION);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", CURRENT_VERSION + 1).unwrap();
+        assert!(matches!(migrate(&mut conn, "x.db"), Err(StoreError::TooNew { .. })));
+    }
+}

@@ -1,0 +1,252 @@
+//! Everything that writes: feed registration, the per-feed ingest transaction, fetch results.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::{ArticleDraft, FeedBatch, IncomingItem, IngestReport, StoreError};
+use crate::config::FeedConfig;
+use crate::dedup::{self, Candidates, Resolution, Rule};
+use crate::time;
+
+pub(super) fn sync_feeds(conn: &mut Connection, feeds: &[FeedConfig]) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    for feed in feeds {
+        let url = feed.source.to_string();
+        tx.execute(
+            "INSERT INTO feeds (name, url) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET url = excluded.url,
+                 etag = NULL, last_modified = NULL, body_hash = NULL
+             WHERE feeds.url IS NOT excluded.url",
+            params![feed.name, url],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn feed_id(tx: &Transaction<'_>, feed: &str) -> Result<i64, StoreError> {
+    let id = tx.query_row("SELECT id FROM feeds WHERE name = ?1", [feed], |r| r.get(0)).optional()?;
+    match id {
+        Some(id) => Ok(id),
+        None => {
+            tx.execute("INSERT INTO feeds (name, url) VALUES (?1, '')", [feed])?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
+}
+
+/// One transaction per feed: either every item of this fetch is stored, or none is.
+pub(super) fn ingest(conn: &mut Connection, feed: &str, batch: &FeedBatch) -> Result<IngestReport, StoreError> {
+    let now = time::now();
+    let tx = conn.transaction()?;
+    let feed_id = feed_id(&tx, feed)?;
+    let mut report = IngestReport::default();
+    for item in &batch.items {
+        ingest_item(&tx, feed_id, item, &now, &mut report)?;
+    }
+    tx.execute(
+        "UPDATE feeds SET title = COALESCE(?2, title), site_url = COALESCE(?3, site_url),
+             etag = ?4, last_modified = ?5, body_hash = ?6, last_attempt_at = ?7, last_success_at = ?7,
+             last_status = ?8, last_error = NULL, consecutive_failures = 0
+         WHERE id = ?1",
+        params![
+            feed_id,
+            batch.title,
+            batch.site_url,
+            batch.validators.etag,
+            batch.validators.last_modified,
+            batch.body_hash,
+            now,
+            batch.status
+        ],
+    )?;
+    tx.commit()?;
+    Ok(report)
+}
+
+fn ingest_item(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    item: &IncomingItem,
+    now: &str,
+    report: &mut IngestReport,
+) -> Result<(), StoreError> {
+    let existing: Option<(i64, i64, String)> = tx
+        .prepare_cached("SELECT id, article_id, raw_hash FROM items WHERE feed_id = ?1 AND guid = ?2")?
+        .query_row(params![feed_id, item.guid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    if let Some((item_id, article_id, raw_hash)) = existing {
+        if raw_hash == item.raw_hash {
+            tx.prepare_cached("UPDATE items SET last_seen_at = ?2 WHERE id = ?1")?.execute(params![item_id, now])?;
+            report.unchanged += 1;
+        } else {
+            update_item(tx, item_id, item, now)?;
+            update_article(tx, article_id, &item.article, now)?;
+            report.updated += 1;
+        }
+        return Ok(());
+    }
+    let candidates = Candidates {
+        same_item: None,
+        same_url: find_article(tx, "canonical_url", item.article.canonical_url.as_deref())?,
+        same_text: find_article(tx, "fingerprint", item.article.fingerprint.as_deref())?,
+    };
+    let (article_id, rule) = match dedup::resolve(&candidates) {
+        Resolution::Existing(id, rule) => {
+            report.merged += 1;
+            upgrade_text(tx, id, &item.article, now)?;
+            (id, rule)
+        }
+        Resolution::New => {
+            report.new_articles += 1;
+            (insert_article(tx, feed_id, &item.article, now)?, Rule::New)
+        }
+    };
+    insert_item(tx, feed_id, item, article_id, rule, now)
+}
+
+fn find_article(tx: &Transaction<'_>, column: &str, value: Option<&str>) -> Result<Option<i64>, StoreError> {
+    let Some(value) = value else { return Ok(None) };
+    let sql = format!("SELECT id FROM articles WHERE {column} = ?1 ORDER BY id LIMIT 1");
+    Ok(tx.prepare_cached(&sql)?.query_row([value], |r| r.get(0)).optional()?)
+}
+
+fn published_or(draft: &ArticleDraft, now: &str) -> String {
+    draft.published.map(time::rfc3339).unwrap_or_else(|| now.to_string())
+}
+
+fn insert_article(tx: &Transaction<'_>, feed_id: i64, a: &ArticleDraft, now: &str) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO articles (feed_id, canonical_url, title, author, published_at, summary, content,
+             content_html, content_hash, fingerprint, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+    )?
+    .execute(params![
+        feed_id,
+        a.canonical_url,
+        a.title,
+        a.author,
+        published_or(a, now),
+        a.summary,
+        a.content,
+        a.content_html,
+        a.content_hash,
+        a.fingerprint,
+        now
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// An edited item rewrites its article in place and counts a revision; an item re-sent with
+/// identical text changes nothing.
+fn update_article(tx: &Transaction<'_>, id: i64, a: &ArticleDraft, now: &str) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE articles SET canonical_url = COALESCE(?2, canonical_url), title = ?3, author = ?4,
+             published_at = COALESCE(?5, published_at), summary = ?6, content = ?7, content_html = ?8,
+             content_hash = ?9, fingerprint = ?10, updated_at = ?11, revision = revision + 1
+         WHERE id = ?1 AND (content_hash IS NOT ?9 OR title IS NOT ?3 OR summary IS NOT ?6)",
+    )?
+    .execute(params![
+        id,
+        a.canonical_url,
+        a.title,
+        a.author,
+        a.published.map(time::rfc3339),
+        a.summary,
+        a.content,
+        a.content_html,
+        a.content_hash,
+        a.fingerprint,
+        now
+    ])?;
+    Ok(())
+}
+
+/// A later copy with more text (the full article where the first copy was a teaser) gives the
+/// story its text; title, author and date stay those of the first copy.
+fn upgrade_text(tx: &Transaction<'_>, id: i64, a: &ArticleDraft, now: &str) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE articles SET content = ?2, content_html = ?3, content_hash = ?4, fingerprint = ?5,
+             summary = CASE WHEN summary = '' THEN ?6 ELSE summary END, updated_at = ?7, revision = revision + 1
+         WHERE id = ?1 AND length(content) < length(?2)",
+    )?
+    .execute(params![id, a.content, a.content_html, a.content_hash, a.fingerprint, a.summary, now])?;
+    Ok(())
+}
+
+fn insert_item(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    item: &IncomingItem,
+    article_id: i64,
+    rule: Rule,
+    now: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO items (feed_id, guid, link, canonical_url, title, author, published_at, summary_html,
+             content_html, raw_hash, first_seen_at, last_seen_at, article_id, match_rule)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        feed_id,
+        item.guid,
+        item.link,
+        item.article.canonical_url,
+        item.title,
+        item.author,
+        item.published.map(time::rfc3339),
+        item.summary_html,
+        item.content_html,
+        item.raw_hash,
+        now,
+        article_id,
+        rule.as_str()
+    ])?;
+    Ok(())
+}
+
+fn update_item(tx: &Transaction<'_>, id: i64, item: &IncomingItem, now: &str) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE items SET link = ?2, canonical_url = ?3, title = ?4, author = ?5, published_at = ?6,
+             summary_html = ?7, content_html = ?8, raw_hash = ?9, last_seen_at = ?10
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        item.link,
+        item.article.canonical_url,
+        item.title,
+        item.author,
+        item.published.map(time::rfc3339),
+        item.summary_html,
+        item.content_html,
+        item.raw_hash,
+        now
+    ])?;
+    Ok(())
+}
+
+pub(super) fn record_unchanged(conn: &Connection, feed: &str, status: Option<u16>) -> Result<(), StoreError> {
+    let now = time::now();
+    conn.execute(
+        "UPDATE feeds SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3, last_error = NULL,
+             consecutive_failures = 0
+         WHERE name = ?1",
+        params![feed, now, status],
+    )?;
+    Ok(())
+}
+
+pub(super) fn record_failure(conn: &Connection, feed: &str, status: Option<u16>, error: &str) -> Result<(), StoreError> {
+    let now = time::now();
+    conn.execute(
+        "INSERT INTO feeds (name, url) VALUES (?1, '') ON CONFLICT (name) DO NOTHING",
+        [feed],
+    )?;
+    conn.execute(
+        "UPDATE feeds SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
+             consecutive_failures = consecutive_failures + 1
+         WHERE name = ?1",
+        params![feed, now, status, error],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Shared helpers for the integration tests: a loopback HTTP server whose answers a test sets
+//! per path, and a temporary workspace that runs the real `feedsift` binary.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the server answers on one path.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Answer 304 when the request's If-None-Match equals this.
+    pub etag: Option<String>,
+    /// Wait this long before answering (to trigger timeouts).
+    pub delay: Duration,
+}
+
+impl Route {
+    pub fn feed(body: impl Into<Vec<u8>>) -> Route {
+        Route {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/rss+xml; charset=utf-8".into())],
+            body: body.into(),
+            etag: None,
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn status(status: u16, body: &str) -> Route {
+        Route { status, headers: vec![("Content-Type".into(), "text/html".into())], ..Route::feed(body) }
+    }
+
+    pub fn with_etag(mut self, etag: &str) -> Route {
+        self.etag = Some(etag.to_string());
+        self.headers.push(("ETag".into(), etag.to_string()));
+        self
+    }
+
+    pub fn with_delay(mut self, delay: Duration) -> Route {
+        self.delay = delay;
+        self
+    }
+}
+
+/// A request as the server saw it: path and lowercased headers.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub headers: HashMap<String, String>,
+    pub status: u16,
+}
+
+#[derive(Clone)]
+pub struct Server {
+    pub base: String,
+    routes: Arc<Mutex<HashMap<String, Route>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = Server { base, routes: Arc::default(), seen: Arc::default() };
+        let handler = server.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let handler = handler.clone();
+                std::thread::spawn(move || handler.serve(stream));
+            }
+        });
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn set(&self, path: &str, route: Route) {
+        self.routes.lock().unwrap().insert(path.to_string(), route);
+    }
+
+    pub fn seen(&self, path: &str) -> Vec<Seen> {
+        self.seen.lock().unwrap().iter().filter(|s| s.path == path).cloned().collect()
+    }
+
+    fn serve(&self, stream: TcpStream) {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        if reader.read_line(&mut line).is_err() {
+            return;
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let mut headers = HashMap::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+            }
+        }
+        let route = self.routes.lock().unwrap().get(&path).cloned();
+        let route = route.unwrap_or_else(|| Route::status(404, "not found"));
+        let not_modified = route.etag.is_some() && headers.get("if-none-match") == route.etag.as_ref();
+        let status = if not_modified { 304 } else { route.status };
+        self.seen.lock().unwrap().push(Seen { path, headers, status });
+        std::thread::sleep(route.delay);
+        let body: &[u8] = if not_modified { b"" } else { &route.body };
+        let mut out = stream;
+        let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+        for (k, v) in &route.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        let _ = out.write_all(head.as_bytes()).and_then(|()| out.write_all(body));
+    }
+}
+
+/// A temporary folder with a feeds.toml and a database, and the real binary to run in it.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new(config: &str) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("feeds.toml"), config).unwrap();
+        Workspace { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write_config(&self, config: &str) {
+        std::fs::write(self.path("feeds.toml"), config).unwrap();
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedsift"));
+        cmd.current_dir(self.dir.path()).args(args).stdin(Stdio::null()).env("RUST_LOG", "warn");
+        cmd
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "feedsift {args:?} failed: {}\n{}", out.status, stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn articles(&self) -> Vec<serde_json::Value> {
+        self.ok(&["export", "--format", "ndjson"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path("feedsift.db")).unwrap()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn fixture(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)).unwrap()
+}
+
+/// A minimal RSS 2.0 document with the given `<item>` elements.
+pub fn rss(title: &str, items: &[String]) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>{title}</title><link>https://example.com/</link>\n{}\n</channel></rss>",
+        items.join("\n")
+    )
+}
+
+/// An RSS item whose body is long enough to be fingerprinted.
+pub fn item(guid: &str, link: &str, title: &str, body: &str) -> String {
+    format!(
+        "<item><guid isPermaLink=\"false\">{guid}</guid><link>{}</link><title>{title}</title>\
+         <pubDate>Mon, 10 Mar 2025 17:30:00 +0000</pubDate><description><![CDATA[{body}]]></description></item>",
+        link.replace('&', "&amp;")
+    )
+}
+
+pub fn feed_config(feeds: &[(&str, String)]) -> String {
+    let mut out = String::from("database = \"feedsift.db\"\n[defaults]\ntimeout = \"2s\"\n");
+    for (name, url) in feeds {
+        out.push_str(&format!("\n[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n"));
+    }
+    out
+}
