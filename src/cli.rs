@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "feedsift", version, about = "Turns RSS, Atom and JSON feeds into a clean, deduplicated article database.")]
+#[command(
+    name = "feedsift",
+    version,
+    about = "Turns RSS, Atom and JSON feeds into a clean, deduplicated article database."
+)]
 pub struct Cli {
     /// The config file.
     #[arg(long, global = true, value_name = "FILE", default_value = "feeds.toml")]

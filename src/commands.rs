@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 use feedsift::config::Config;
 use feedsift::export::{self, ExportError, Format};
@@ -18,10 +18,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Run => daemon(&cli),
         Command::Fetch { feed } => fetch(&cli, feed),
-        Command::Export { format, since, feed, limit, output } => {
+        Command::Export {
+            format,
+            since,
+            feed,
+            limit,
+            output,
+        } => {
             let filter = ArticleFilter {
-                since: since.as_deref().map(|s| feedsift::time::parse_since(s, chrono::Utc::now())).transpose()
-                    .map_err(anyhow::Error::msg).context("--since")?,
+                since: since
+                    .as_deref()
+                    .map(|s| feedsift::time::parse_since(s, chrono::Utc::now()))
+                    .transpose()
+                    .map_err(anyhow::Error::msg)
+                    .context("--since")?,
                 feed: feed.clone(),
                 limit: *limit,
             };
@@ -35,8 +45,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        cause.downcast_ref::<ExportError>().is_some_and(ExportError::is_broken_pipe)
-            || cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        cause
+            .downcast_ref::<ExportError>()
+            .is_some_and(ExportError::is_broken_pipe)
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -55,13 +69,19 @@ fn existing_database(cli: &Cli) -> Result<Store> {
         None => Config::load(&cli.config)?.database,
     };
     if !path.exists() {
-        bail!("no database at {}; run `feedsift fetch` first, or pass --db FILE", path.display());
+        bail!(
+            "no database at {}; run `feedsift fetch` first, or pass --db FILE",
+            path.display()
+        );
     }
     Ok(Store::open(&path)?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 fn open_for_writing(config: &Config) -> Result<Store> {
@@ -74,7 +94,11 @@ fn daemon(cli: &Cli) -> Result<ExitCode> {
     let config = load_config(cli)?;
     let store = open_for_writing(&config)?;
     tracing::info!(feeds = config.feeds.len(), database = %config.database.display(), "config loaded");
-    runtime()?.block_on(feedsift::schedule::run(config, store, feedsift::schedule::shutdown_signal()))?;
+    runtime()?.block_on(feedsift::schedule::run(
+        config,
+        store,
+        feedsift::schedule::shutdown_signal(),
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -83,10 +107,19 @@ fn fetch(cli: &Cli, only: &[String]) -> Result<ExitCode> {
     for name in only {
         if config.feed(name).is_none() {
             let known: Vec<&str> = config.feeds.iter().map(|f| f.name.as_str()).collect();
-            bail!("no feed named \"{name}\" in {}; known feeds: {}", config.path.display(), known.join(", "));
+            bail!(
+                "no feed named \"{name}\" in {}; known feeds: {}",
+                config.path.display(),
+                known.join(", ")
+            );
         }
     }
-    let feeds: Vec<_> = config.feeds.iter().filter(|f| only.is_empty() || only.contains(&f.name)).cloned().collect();
+    let feeds: Vec<_> = config
+        .feeds
+        .iter()
+        .filter(|f| only.is_empty() || only.contains(&f.name))
+        .cloned()
+        .collect();
     let store = open_for_writing(&config)?;
     let pipeline = Pipeline::new(&config, store)?;
     let runs = runtime()?.block_on(pipeline.run_all(&feeds, config.concurrency));
@@ -126,7 +159,12 @@ fn report_runs(runs: &[FeedRun]) -> ExitCode {
     }
 }
 
-fn export(cli: &Cli, filter: &ArticleFilter, format: ExportFormat, output: Option<&PathBuf>) -> Result<ExitCode> {
+fn export(
+    cli: &Cli,
+    filter: &ArticleFilter,
+    format: ExportFormat,
+    output: Option<&PathBuf>,
+) -> Result<ExitCode> {
     let store = existing_database(cli)?;
     let format = match format {
         ExportFormat::Ndjson => Format::Ndjson,
@@ -160,7 +198,11 @@ fn search(cli: &Cli, query: &str, limit: usize) -> Result<ExitCode> {
         if let Some(url) = &hit.url {
             writeln!(out, "    {url}")?;
         }
-        writeln!(out, "    {}\n", hit.snippet.split_whitespace().collect::<Vec<_>>().join(" "))?;
+        writeln!(
+            out,
+            "    {}\n",
+            hit.snippet.split_whitespace().collect::<Vec<_>>().join(" ")
+        )?;
     }
     out.flush()?;
     if hits.is_empty() {
@@ -171,7 +213,9 @@ fn search(cli: &Cli, query: &str, limit: usize) -> Result<ExitCode> {
 
 fn clean() -> Result<ExitCode> {
     let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).context("cannot read stdin")?;
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .context("cannot read stdin")?;
     let text = feedsift::clean::clean_text(&String::from_utf8_lossy(&bytes));
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
@@ -198,8 +242,17 @@ fn feeds(cli: &Cli, format: ListFormat) -> Result<ExitCode> {
 }
 
 fn write_feed_table(out: &mut impl Write, statuses: &[FeedStatus]) -> std::io::Result<()> {
-    let width = statuses.iter().map(|s| s.name.chars().count()).max().unwrap_or(4).max(4);
-    writeln!(out, "{:width$}  {:<12}  {:<20}  {:>6}  {:>8}  LAST ERROR", "NAME", "STATUS", "LAST SUCCESS", "ITEMS", "ARTICLES")?;
+    let width = statuses
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    writeln!(
+        out,
+        "{:width$}  {:<12}  {:<20}  {:>6}  {:>8}  LAST ERROR",
+        "NAME", "STATUS", "LAST SUCCESS", "ITEMS", "ARTICLES"
+    )?;
     for s in statuses {
         let status = match (s.consecutive_failures, &s.last_attempt) {
             (0, Some(_)) => "ok".to_string(),

@@ -13,9 +13,31 @@ use url::Url;
 
 /// Query parameters that only tell the publisher where a click came from.
 const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga",
-    "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "rb_clickid", "s_cid", "vero_id",
-    "vero_conv", "wickedid", "ncid", "cmpid", "ref_src", "ref_url",
+    "fbclid",
+    "gclid",
+    "gclsrc",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "rb_clickid",
+    "s_cid",
+    "vero_id",
+    "vero_conv",
+    "wickedid",
+    "ncid",
+    "cmpid",
+    "ref_src",
+    "ref_url",
 ];
 
 /// Texts shorter than this never match by fingerprint: short texts ("Comments", "Read more",
@@ -123,7 +145,9 @@ mod tests {
 
     #[test]
     fn tracking_parameters_case_fragment_and_port_are_normalised() {
-        let a = canonical_url("https://Collider.com:443/last-take/?utm_source=rss&utm_medium=feed#comments");
+        let a = canonical_url(
+            "https://Collider.com:443/last-take/?utm_source=rss&utm_medium=feed#comments",
+        );
         let b = canonical_url("https://collider.com/last-take/?fbclid=abc");
         assert_eq!(a.as_deref(), Some("https://collider.com/last-take/"));
         assert_eq!(a, b);
@@ -138,13 +162,20 @@ mod tests {
     fn fingerprints_ignore_case_and_punctuation_but_need_length() {
         let long = "word ".repeat(MIN_FINGERPRINT_WORDS);
         assert!(fingerprint(&long).is_some());
-        assert_eq!(fingerprint(&long.to_uppercase().replace(' ', ", ")), fingerprint(&long));
+        assert_eq!(
+            fingerprint(&long.to_uppercase().replace(' ', ", ")),
+            fingerprint(&long)
+        );
         assert_eq!(fingerprint("Comments"), None);
     }
 
     #[test]
     fn policy_order() {
-        let c = Candidates { same_item: None, same_url: Some(2), same_text: Some(3) };
+        let c = Candidates {
+            same_item: None,
+            same_url: Some(2),
+            same_text: Some(3),
+        };
         assert_eq!(resolve(&c), Resolution::Existing(2, Rule::SameUrl));
         assert_eq!(resolve(&Candidates::default()), Resolution::New);
     }

@@ -23,7 +23,9 @@ pub struct Validators {
 #[derive(Debug)]
 pub enum FetchOutcome {
     /// The source has not changed since `Validators` were recorded.
-    NotModified { status: Option<u16> },
+    NotModified {
+        status: Option<u16>,
+    },
     Fetched(Fetched),
 }
 
@@ -39,10 +41,17 @@ pub struct Fetched {
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("HTTP {status} {reason} from {url}{hint}")]
-    Status { status: u16, reason: String, url: String, hint: &'static str },
+    Status {
+        status: u16,
+        reason: String,
+        url: String,
+        hint: &'static str,
+    },
     #[error("no complete answer from {url} within {}s; raise `timeout` for this feed if the server is slow", timeout.as_secs_f64())]
     Timeout { url: String, timeout: Duration },
-    #[error("the feed at {url} is larger than {limit} bytes; raise `max_body_size` if it is legitimate")]
+    #[error(
+        "the feed at {url} is larger than {limit} bytes; raise `max_body_size` if it is legitimate"
+    )]
     TooLarge { url: String, limit: u64 },
     #[error("too many redirects from {url}; check the feed URL in a browser")]
     Redirects { url: String },
@@ -51,7 +60,10 @@ pub enum FetchError {
     #[error("request to {url} failed: {reason}")]
     Request { url: String, reason: String },
     #[error("cannot read {}: {source}", path.display())]
-    File { path: std::path::PathBuf, source: std::io::Error },
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
 }
@@ -91,14 +103,23 @@ impl Fetcher {
         Ok(Fetcher { client })
     }
 
-    pub async fn fetch(&self, feed: &FeedConfig, known: &Validators) -> Result<FetchOutcome, FetchError> {
+    pub async fn fetch(
+        &self,
+        feed: &FeedConfig,
+        known: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
         match &feed.source {
             FeedSource::Http(url) => self.fetch_http(url, feed, known).await,
             FeedSource::File(path) => fetch_file(path, feed.max_body_size, known).await,
         }
     }
 
-    async fn fetch_http(&self, url: &Url, feed: &FeedConfig, known: &Validators) -> Result<FetchOutcome, FetchError> {
+    async fn fetch_http(
+        &self,
+        url: &Url,
+        feed: &FeedConfig,
+        known: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
         let mut request = self.client.get(url.clone()).timeout(feed.timeout);
         if let Some(etag) = &known.etag {
             request = request.header(header::IF_NONE_MATCH, etag);
@@ -106,7 +127,10 @@ impl Fetcher {
         if let Some(lm) = &known.last_modified {
             request = request.header(header::IF_MODIFIED_SINCE, lm);
         }
-        let response = request.send().await.map_err(|e| request_error(url, feed.timeout, e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| request_error(url, feed.timeout, e))?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(FetchOutcome::NotModified { status: Some(304) });
@@ -125,12 +149,20 @@ impl Fetcher {
             last_modified: header_text(response.headers(), header::LAST_MODIFIED),
         };
         let body = read_capped(response, feed.max_body_size, url, feed.timeout).await?;
-        Ok(FetchOutcome::Fetched(Fetched { body, url: final_url, status: Some(status.as_u16()), validators }))
+        Ok(FetchOutcome::Fetched(Fetched {
+            body,
+            url: final_url,
+            status: Some(status.as_u16()),
+            validators,
+        }))
     }
 }
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn status_hint(status: u16) -> &'static str {
@@ -145,16 +177,27 @@ fn status_hint(status: u16) -> &'static str {
 
 /// Reads the body chunk by chunk, stopping as soon as it passes `limit` (after decompression,
 /// so a compression bomb is capped too).
-async fn read_capped(response: reqwest::Response, limit: u64, url: &Url, timeout: Duration) -> Result<Vec<u8>, FetchError> {
+async fn read_capped(
+    response: reqwest::Response,
+    limit: u64,
+    url: &Url,
+    timeout: Duration,
+) -> Result<Vec<u8>, FetchError> {
     if response.content_length().is_some_and(|len| len > limit) {
-        return Err(FetchError::TooLarge { url: url.to_string(), limit });
+        return Err(FetchError::TooLarge {
+            url: url.to_string(),
+            limit,
+        });
     }
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| request_error(url, timeout, e))?;
         if body.len() as u64 + chunk.len() as u64 > limit {
-            return Err(FetchError::TooLarge { url: url.to_string(), limit });
+            return Err(FetchError::TooLarge {
+                url: url.to_string(),
+                limit,
+            });
         }
         body.extend_from_slice(&chunk);
     }
@@ -168,9 +211,15 @@ fn request_error(url: &Url, timeout: Duration, e: reqwest::Error) -> FetchError 
     } else if e.is_redirect() {
         FetchError::Redirects { url }
     } else if e.is_connect() {
-        FetchError::Connect { url, reason: error_chain(&e) }
+        FetchError::Connect {
+            url,
+            reason: error_chain(&e),
+        }
     } else {
-        FetchError::Request { url, reason: error_chain(&e) }
+        FetchError::Request {
+            url,
+            reason: error_chain(&e),
+        }
     }
 }
 
@@ -190,23 +239,44 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// A saved feed file. Its modification time plays the part of Last-Modified, so an unchanged
 /// file is "not modified" just like a 304.
-async fn fetch_file(path: &Path, limit: u64, known: &Validators) -> Result<FetchOutcome, FetchError> {
-    let file_error = |source| FetchError::File { path: path.to_path_buf(), source };
+async fn fetch_file(
+    path: &Path,
+    limit: u64,
+    known: &Validators,
+) -> Result<FetchOutcome, FetchError> {
+    let file_error = |source| FetchError::File {
+        path: path.to_path_buf(),
+        source,
+    };
     let meta = tokio::fs::metadata(path).await.map_err(file_error)?;
     let modified = meta.modified().ok().map(mtime_text);
     if modified.is_some() && modified == known.last_modified {
         return Ok(FetchOutcome::NotModified { status: None });
     }
     if meta.len() > limit {
-        return Err(FetchError::TooLarge { url: path.display().to_string(), limit });
+        return Err(FetchError::TooLarge {
+            url: path.display().to_string(),
+            limit,
+        });
     }
     let body = tokio::fs::read(path).await.map_err(file_error)?;
     let absolute = std::path::absolute(path).map_err(file_error)?;
     let url = Url::from_file_path(&absolute).map_err(|()| {
-        file_error(std::io::Error::new(std::io::ErrorKind::InvalidInput, "path cannot be a file:// URL"))
+        file_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "path cannot be a file:// URL",
+        ))
     })?;
-    let validators = Validators { etag: None, last_modified: modified };
-    Ok(FetchOutcome::Fetched(Fetched { body, url, status: None, validators }))
+    let validators = Validators {
+        etag: None,
+        last_modified: modified,
+    };
+    Ok(FetchOutcome::Fetched(Fetched {
+        body,
+        url,
+        status: None,
+        validators,
+    }))
 }
 
 fn mtime_text(t: SystemTime) -> String {

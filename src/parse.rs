@@ -44,7 +44,9 @@ pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
         // parser versions, which feed-rs's generated ids do not promise.
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = parser.parse(body).map_err(|e| ParseError { message: explain(body, &e.to_string()) })?;
+    let feed = parser.parse(body).map_err(|e| ParseError {
+        message: explain(body, &e.to_string()),
+    })?;
     Ok(convert(feed, url))
 }
 
@@ -64,14 +66,25 @@ fn convert(feed: Feed, url: &Url) -> ParsedFeed {
     let site_url = pick_link(&feed.links).and_then(|l| absolute(&l.href, url));
     // Relative item links are resolved against the document's URL; for a saved file, the
     // site's own URL is the better guess.
-    let base = match (url.scheme(), site_url.as_deref().and_then(|s| Url::parse(s).ok())) {
+    let base = match (
+        url.scheme(),
+        site_url.as_deref().and_then(|s| Url::parse(s).ok()),
+    ) {
         ("file", Some(site)) => site,
         _ => url.clone(),
     };
     ParsedFeed {
-        title: feed.title.as_ref().map(|t| t.content.trim().to_string()).filter(|t| !t.is_empty()),
+        title: feed
+            .title
+            .as_ref()
+            .map(|t| t.content.trim().to_string())
+            .filter(|t| !t.is_empty()),
         site_url,
-        items: feed.entries.into_iter().map(|e| convert_entry(e, &base)).collect(),
+        items: feed
+            .entries
+            .into_iter()
+            .map(|e| convert_entry(e, &base))
+            .collect(),
     }
 }
 
@@ -81,19 +94,40 @@ fn convert_entry(entry: Entry, base: &Url) -> Item {
     let published = entry.published.or(entry.updated);
     let guid = stable_guid(&entry.id, link.as_deref(), &title_html, published);
     let author = authors(&entry);
-    let summary_html = entry.summary.as_ref().map(text_as_html).filter(|s| !s.trim().is_empty());
+    let summary_html = entry
+        .summary
+        .as_ref()
+        .map(text_as_html)
+        .filter(|s| !s.trim().is_empty());
     let content_html = entry
         .content
         .as_ref()
         .and_then(|c| {
             let body = c.body.as_deref()?;
-            Some(if is_html(c.content_type.as_str()) { body.to_string() } else { escape_text(body) })
+            Some(if is_html(c.content_type.as_str()) {
+                body.to_string()
+            } else {
+                escape_text(body)
+            })
         })
         .filter(|s| !s.trim().is_empty());
-    Item { guid, link, title_html, author, published, summary_html, content_html }
+    Item {
+        guid,
+        link,
+        title_html,
+        author,
+        published,
+        summary_html,
+        content_html,
+    }
 }
 
-fn stable_guid(id: &str, link: Option<&str>, title: &str, published: Option<DateTime<Utc>>) -> String {
+fn stable_guid(
+    id: &str,
+    link: Option<&str>,
+    title: &str,
+    published: Option<DateTime<Utc>>,
+) -> String {
     let id = id.trim();
     if !id.is_empty() {
         return id.to_string();
@@ -111,7 +145,14 @@ fn pick_link(links: &[Link]) -> Option<&Link> {
     links
         .iter()
         .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        .or_else(|| links.iter().find(|l| !matches!(l.rel.as_deref(), Some("self" | "enclosure" | "replies" | "edit"))))
+        .or_else(|| {
+            links.iter().find(|l| {
+                !matches!(
+                    l.rel.as_deref(),
+                    Some("self" | "enclosure" | "replies" | "edit")
+                )
+            })
+        })
 }
 
 fn absolute(href: &str, base: &Url) -> Option<String> {
@@ -126,7 +167,13 @@ fn authors(entry: &Entry) -> Option<String> {
     let names: Vec<&str> = entry
         .authors
         .iter()
-        .filter_map(|p| p.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).or(p.email.as_deref()))
+        .filter_map(|p| {
+            p.name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .or(p.email.as_deref())
+        })
         .collect();
     (!names.is_empty()).then(|| names.join(", "))
 }
@@ -136,16 +183,27 @@ fn is_html(media_type: &str) -> bool {
 }
 
 fn text_as_html(text: &Text) -> String {
-    if is_html(text.content_type.as_str()) { text.content.clone() } else { escape_text(&text.content) }
+    if is_html(text.content_type.as_str()) {
+        text.content.clone()
+    } else {
+        escape_text(&text.content)
+    }
 }
 
 /// Plain text as HTML that renders to the same text: escaped, blank-line paragraphs as `<p>`.
 fn escape_text(text: &str) -> String {
-    let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
+    let paragraphs: Vec<&str> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     if paragraphs.len() <= 1 {
         return html_escape::encode_text(text.trim()).into_owned();
     }
-    paragraphs.iter().map(|p| format!("<p>{}</p>", html_escape::encode_text(p))).collect()
+    paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>", html_escape::encode_text(p)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -153,7 +211,11 @@ mod tests {
     use super::*;
 
     fn parse(xml: &str) -> ParsedFeed {
-        parse_feed(xml.as_bytes(), &Url::parse("https://example.com/blog/feed.xml").unwrap()).unwrap()
+        parse_feed(
+            xml.as_bytes(),
+            &Url::parse("https://example.com/blog/feed.xml").unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -166,13 +228,23 @@ mod tests {
             </channel></rss>"#,
         );
         assert_eq!(f.items[0].guid, "https://example.com/posts/a?x=1");
-        assert_eq!(f.items[0].link.as_deref(), Some("https://example.com/posts/a?x=1"));
+        assert_eq!(
+            f.items[0].link.as_deref(),
+            Some("https://example.com/posts/a?x=1")
+        );
         assert!(f.items[1].guid.starts_with("feedsift:"));
-        assert_eq!(f.items[1].guid, parse(
-            r#"<rss version="2.0"><channel><title>t</title>
+        assert_eq!(
+            f.items[1].guid,
+            parse(
+                r#"<rss version="2.0"><channel><title>t</title>
             <item><title>A</title><link>/posts/a?x=1</link></item>
             <item><title>B</title><pubDate>Mon, 10 Mar 2025 17:30:00 +0000</pubDate></item>
-            </channel></rss>"#).items[1].guid, "hash guid is stable");
+            </channel></rss>"#
+            )
+            .items[1]
+                .guid,
+            "hash guid is stable"
+        );
         assert_eq!(f.items[2].guid, "id-c");
     }
 
@@ -189,14 +261,20 @@ mod tests {
         let item = &f.items[0];
         assert_eq!(item.link.as_deref(), Some("https://example.com/post"));
         assert_eq!(item.title_html, "x &lt; y");
-        assert_eq!(item.published.map(crate::time::rfc3339).as_deref(), Some("2025-03-10T17:30:00Z"));
+        assert_eq!(
+            item.published.map(crate::time::rfc3339).as_deref(),
+            Some("2025-03-10T17:30:00Z")
+        );
         assert_eq!(item.content_html.as_deref(), Some("<p>Hi</p>"));
     }
 
     #[test]
     fn html_pages_are_explained() {
-        let e = parse_feed(b"<!DOCTYPE html><html><body>hi</body></html>", &Url::parse("https://e.com/").unwrap())
-            .unwrap_err();
+        let e = parse_feed(
+            b"<!DOCTYPE html><html><body>hi</body></html>",
+            &Url::parse("https://e.com/").unwrap(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("HTML page"), "{}", e.message);
     }
 }

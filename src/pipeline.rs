@@ -38,7 +38,10 @@ impl FeedError {
 pub enum FeedOutcome {
     /// Nothing new: 304, an unchanged file, or a body identical to the last one.
     Unchanged,
-    Stored { items: usize, report: IngestReport },
+    Stored {
+        items: usize,
+        report: IngestReport,
+    },
 }
 
 #[derive(Debug)]
@@ -57,13 +60,21 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(config: &Config, store: Store) -> Result<Pipeline, FetchError> {
-        Ok(Pipeline { fetcher: Fetcher::new(&config.client)?, store })
+        Ok(Pipeline {
+            fetcher: Fetcher::new(&config.client)?,
+            store,
+        })
     }
 
     /// Fetches every feed once, `concurrency` at a time, and returns one result per feed.
     pub async fn run_all(&self, feeds: &[FeedConfig], concurrency: usize) -> Vec<FeedRun> {
         futures::stream::iter(feeds)
-            .map(|feed| async move { FeedRun { feed: feed.name.clone(), result: self.run_feed(feed).await } })
+            .map(|feed| async move {
+                FeedRun {
+                    feed: feed.name.clone(),
+                    result: self.run_feed(feed).await,
+                }
+            })
             .buffer_unordered(concurrency.max(1))
             .collect()
             .await
@@ -74,7 +85,11 @@ impl Pipeline {
         let result = self.try_feed(feed).await;
         if let Err(error) = &result {
             let (name, status, message) = (feed.name.clone(), error.status(), error.to_string());
-            if let Err(e) = self.store.blocking(move |s| s.record_failure(&name, status, &message)).await {
+            if let Err(e) = self
+                .store
+                .blocking(move |s| s.record_failure(&name, status, &message))
+                .await
+            {
                 tracing::error!(feed = %feed.name, error = %e, "cannot record the failure");
             }
         }
@@ -97,13 +112,22 @@ impl Pipeline {
             .map_err(|e| StoreError::Task(e.to_string()))??;
         let name = feed.name.clone();
         let items = batch.items.len();
-        let report = self.store.blocking(move |s| s.ingest(&name, &batch)).await?;
+        let report = self
+            .store
+            .blocking(move |s| s.ingest(&name, &batch))
+            .await?;
         Ok(FeedOutcome::Stored { items, report })
     }
 
-    async fn unchanged(&self, feed: &FeedConfig, status: Option<u16>) -> Result<FeedOutcome, FeedError> {
+    async fn unchanged(
+        &self,
+        feed: &FeedConfig,
+        status: Option<u16>,
+    ) -> Result<FeedOutcome, FeedError> {
         let name = feed.name.clone();
-        self.store.blocking(move |s| s.record_unchanged(&name, status)).await?;
+        self.store
+            .blocking(move |s| s.record_unchanged(&name, status))
+            .await?;
         Ok(FeedOutcome::Unchanged)
     }
 }
@@ -124,9 +148,21 @@ pub fn prepare_batch(fetched: Fetched, body_hash: String) -> Result<FeedBatch, P
 /// Cleans one item and computes its dedup keys.
 pub fn prepare_item(item: Item) -> IncomingItem {
     let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
-    let summary = item.summary_html.as_deref().map(|h| clean::clean_fragment(h, base.as_ref())).unwrap_or_default();
-    let content = item.content_html.as_deref().map(|h| clean::clean_fragment(h, base.as_ref())).unwrap_or_default();
-    let body = if content.text.is_empty() { &summary } else { &content };
+    let summary = item
+        .summary_html
+        .as_deref()
+        .map(|h| clean::clean_fragment(h, base.as_ref()))
+        .unwrap_or_default();
+    let content = item
+        .content_html
+        .as_deref()
+        .map(|h| clean::clean_fragment(h, base.as_ref()))
+        .unwrap_or_default();
+    let body = if content.text.is_empty() {
+        &summary
+    } else {
+        &content
+    };
     let summary_text = if summary.text.is_empty() {
         clean::excerpt(&content.text, DERIVED_SUMMARY_CHARS)
     } else {

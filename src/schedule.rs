@@ -6,8 +6,8 @@
 //! an interrupted feed leaves nothing half-written), and the rest are cancelled.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -58,7 +58,9 @@ impl Runner {
     }
 
     async fn run(&self, feed: &FeedConfig) {
-        let Ok(_permit) = self.limit.acquire().await else { return };
+        let Ok(_permit) = self.limit.acquire().await else {
+            return;
+        };
         match self.pipeline.run_feed(feed).await {
             Ok(FeedOutcome::Unchanged) => tracing::debug!(feed = %feed.name, "not modified"),
             Ok(FeedOutcome::Stored { items, report }) => tracing::info!(
@@ -72,7 +74,11 @@ impl Runner {
 
 /// Runs the daemon until `shutdown` resolves: one pass over all feeds at start, then each
 /// feed on its schedule.
-pub async fn run(config: Config, store: Store, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+pub async fn run(
+    config: Config,
+    store: Store,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
     let runner = Runner {
         pipeline: Arc::new(Pipeline::new(&config, store)?),
         limit: Arc::new(Semaphore::new(config.concurrency)),
@@ -98,8 +104,14 @@ pub async fn run(config: Config, store: Store, shutdown: impl Future<Output = ()
     tracing::info!("shutting down");
     scheduler.shutdown().await?;
     runner.tracker.close();
-    if tokio::time::timeout(GRACE, runner.tracker.wait()).await.is_err() {
-        tracing::warn!("feeds still running after {}s are cancelled", GRACE.as_secs());
+    if tokio::time::timeout(GRACE, runner.tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "feeds still running after {}s are cancelled",
+            GRACE.as_secs()
+        );
         runner.cancel.cancel();
         runner.tracker.wait().await;
     }

@@ -21,7 +21,9 @@ pub fn parse_since(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Str
         return Ok(t.with_timezone(&Utc));
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        let midnight = d.and_hms_opt(0, 0, 0).ok_or_else(|| format!("invalid date `{s}`"))?;
+        let midnight = d
+            .and_hms_opt(0, 0, 0)
+            .ok_or_else(|| format!("invalid date `{s}`"))?;
         return Ok(Utc.from_utc_datetime(&midnight));
     }
     if let Some(age) = parse_age(s) {
@@ -50,13 +52,22 @@ mod tests {
     #[test]
     fn since_accepts_dates_timestamps_and_ages() {
         let now = Utc.with_ymd_and_hms(2025, 3, 10, 12, 0, 0).unwrap();
-        assert_eq!(rfc3339(parse_since("2025-03-01", now).unwrap()), "2025-03-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(parse_since("2025-03-01", now).unwrap()),
+            "2025-03-01T00:00:00Z"
+        );
         assert_eq!(
             rfc3339(parse_since("2025-03-01T08:00:00+01:00", now).unwrap()),
             "2025-03-01T07:00:00Z"
         );
-        assert_eq!(rfc3339(parse_since("7d", now).unwrap()), "2025-03-03T12:00:00Z");
-        assert_eq!(rfc3339(parse_since("36h", now).unwrap()), "2025-03-09T00:00:00Z");
+        assert_eq!(
+            rfc3339(parse_since("7d", now).unwrap()),
+            "2025-03-03T12:00:00Z"
+        );
+        assert_eq!(
+            rfc3339(parse_since("36h", now).unwrap()),
+            "2025-03-09T00:00:00Z"
+        );
         assert!(parse_since("last tuesday", now).unwrap_err().contains("7d"));
     }
 }

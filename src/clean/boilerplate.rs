@@ -14,24 +14,45 @@ use regex::Regex;
 /// A block is only removed when it holds less than half of the document's text, so a
 /// publisher who wraps the whole article in `class="social-post"` keeps the article.
 const CHROME_WORDS: &[&str] = &[
-    "related", "relatedposts", "yarpp", "share", "sharing", "sharedaddy", "social", "newsletter",
-    "subscribe", "subscription", "signup", "promo", "advert", "advertisement", "ads", "sponsor",
-    "sponsored", "feedflare", "outbrain", "taboola",
+    "related",
+    "relatedposts",
+    "yarpp",
+    "share",
+    "sharing",
+    "sharedaddy",
+    "social",
+    "newsletter",
+    "subscribe",
+    "subscription",
+    "signup",
+    "promo",
+    "advert",
+    "advertisement",
+    "ads",
+    "sponsor",
+    "sponsored",
+    "feedflare",
+    "outbrain",
+    "taboola",
 ];
 
 /// True when a class or id attribute value names page chrome (see [`CHROME_WORDS`]).
 pub fn is_chrome_marker(attr: &str) -> bool {
     attr.split_ascii_whitespace().any(|class| {
         let class = class.to_ascii_lowercase();
-        class.split(['-', '_']).any(|word| CHROME_WORDS.contains(&word))
+        class
+            .split(['-', '_'])
+            .any(|word| CHROME_WORDS.contains(&word))
     })
 }
 
 /// "The post <title> appeared first on <site>." (WordPress, Yoast) and its variant
 /// "The post <title> first appeared on <site>.", running to the end of a paragraph.
 static WORDPRESS_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^The post\s+\S[^\n]{0,400}?\s+(?:appeared first|first appeared)\s+on\s+\S[^\n]{0,120}$")
-        .expect("footer regex is valid")
+    Regex::new(
+        r"^The post\s+\S[^\n]{0,400}?\s+(?:appeared first|first appeared)\s+on\s+\S[^\n]{0,120}$",
+    )
+    .expect("footer regex is valid")
 });
 
 /// Cheap pre-check before any regex runs.
@@ -76,15 +97,27 @@ pub fn strip_text_footers(paragraphs: &mut Vec<String>) {
 
 /// Images that exist to count readers: 1x1 (or 0x0) images and known counter URLs.
 pub fn is_tracking_pixel(src: Option<&str>, width: Option<&str>, height: Option<&str>) -> bool {
-    let tiny = |v: Option<&str>| v.and_then(|v| v.trim().trim_end_matches("px").parse::<u32>().ok()).is_some_and(|n| n <= 1);
+    let tiny = |v: Option<&str>| {
+        v.and_then(|v| v.trim().trim_end_matches("px").parse::<u32>().ok())
+            .is_some_and(|n| n <= 1)
+    };
     if tiny(width) && tiny(height) {
         return true;
     }
     let Some(src) = src else { return false };
     let src = src.to_ascii_lowercase();
     const COUNTERS: &[&str] = &[
-        "feeds.feedburner.com/~r/", "feedproxy.google.com/~r/", "/~ff/", "stats.wordpress.com/", "pixel.wp.com/",
-        "/count.gif", "/_/stat?", "pixel.gif", "/tracking/pixel", "pixel.quantserve.com", "/b.gif?",
+        "feeds.feedburner.com/~r/",
+        "feedproxy.google.com/~r/",
+        "/~ff/",
+        "stats.wordpress.com/",
+        "pixel.wp.com/",
+        "/count.gif",
+        "/_/stat?",
+        "pixel.gif",
+        "/tracking/pixel",
+        "pixel.quantserve.com",
+        "/b.gif?",
     ];
     COUNTERS.iter().any(|c| src.contains(c))
 }
@@ -95,8 +128,12 @@ mod tests {
 
     #[test]
     fn footer_forms() {
-        assert!(is_footer("The post ‘Last Take’ Review: X appeared first on TheWrap."));
-        assert!(is_footer("The post \"Quoted\" first appeared on Example News"));
+        assert!(is_footer(
+            "The post ‘Last Take’ Review: X appeared first on TheWrap."
+        ));
+        assert!(is_footer(
+            "The post \"Quoted\" first appeared on Example News"
+        ));
         assert!(!is_footer("The post office appeared to be closed."));
         assert_eq!(
             strip_footer("at its best on the set of \"Rust\" The post ‘Last Take’ Review appeared first on TheWrap.").as_deref(),
@@ -108,7 +145,10 @@ mod tests {
     #[test]
     fn earlier_mentions_of_the_post_are_kept() {
         let p = "The post was late. Then more text The post Title appeared first on Site.";
-        assert_eq!(strip_footer(p).as_deref(), Some("The post was late. Then more text"));
+        assert_eq!(
+            strip_footer(p).as_deref(),
+            Some("The post was late. Then more text")
+        );
     }
 
     #[test]
@@ -122,8 +162,20 @@ mod tests {
 
     #[test]
     fn pixels() {
-        assert!(is_tracking_pixel(Some("https://x/t.gif"), Some("1"), Some("1")));
-        assert!(is_tracking_pixel(Some("https://feeds.feedburner.com/~r/Foo/~4/abc"), None, None));
-        assert!(!is_tracking_pixel(Some("https://x/photo.jpg"), Some("640"), Some("1")));
+        assert!(is_tracking_pixel(
+            Some("https://x/t.gif"),
+            Some("1"),
+            Some("1")
+        ));
+        assert!(is_tracking_pixel(
+            Some("https://feeds.feedburner.com/~r/Foo/~4/abc"),
+            None,
+            None
+        ));
+        assert!(!is_tracking_pixel(
+            Some("https://x/photo.jpg"),
+            Some("640"),
+            Some("1")
+        ));
     }
 }

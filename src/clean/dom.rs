@@ -16,10 +16,47 @@ const DROPPED: &[&str] = &[
 
 /// Elements that start a new paragraph (or line) in the text.
 pub(super) const BLOCKS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "dir", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hgroup", "hr", "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
-    "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "legend",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "tfoot",
+    "thead",
+    "tr",
+    "ul",
 ];
 
 pub(super) fn parse(html: &str) -> Html {
@@ -45,10 +82,10 @@ pub(super) fn prune(doc: &mut Html) {
                 }
             }
             Node::Text(text) if boilerplate::may_hold_footer(text) => {
-                if let Some(block) = enclosing_block(node) {
-                    if boilerplate::is_footer(&collapse(&block.text().collect::<String>())) {
-                        doomed.push(block.id());
-                    }
+                if let Some(block) = enclosing_block(node)
+                    && boilerplate::is_footer(&collapse(&block.text().collect::<String>()))
+                {
+                    doomed.push(block.id());
                 }
             }
             _ => {}
@@ -66,7 +103,8 @@ fn is_pixel(el: &scraper::node::Element) -> bool {
 }
 
 fn is_chrome(el: &scraper::node::Element) -> bool {
-    el.attr("class").is_some_and(boilerplate::is_chrome_marker) || el.attr("id").is_some_and(boilerplate::is_chrome_marker)
+    el.attr("class").is_some_and(boilerplate::is_chrome_marker)
+        || el.attr("id").is_some_and(boilerplate::is_chrome_marker)
 }
 
 fn enclosing_block(node: ego_tree::NodeRef<'_, Node>) -> Option<ElementRef<'_>> {

@@ -34,20 +34,33 @@ pub fn clean_fragment(html: &str, base: Option<&Url>) -> Cleaned {
     let mut paragraphs = text::paragraphs(&doc);
     boilerplate::strip_text_footers(&mut paragraphs);
     let pruned = doc.root_element().inner_html();
-    Cleaned { text: paragraphs.join("\n\n"), html: sanitize::sanitize(&pruned, base) }
+    Cleaned {
+        text: paragraphs.join("\n\n"),
+        html: sanitize::sanitize(&pruned, base),
+    }
 }
 
 /// A title (or other one-line field) as plain text on one line.
 pub fn inline_text(html: &str) -> String {
     let mut doc = dom::parse(html);
     dom::prune(&mut doc);
-    text::paragraphs(&doc).join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    text::paragraphs(&doc)
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The first paragraph of `text`, cut at a word boundary to at most `max_chars` characters
 /// (with "…" when cut): a summary for items that have only content.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
-    let first = text.split("\n\n").next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    let first = text
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if first.chars().count() <= max_chars {
         return first;
     }

@@ -3,12 +3,18 @@ use super::*;
 #[test]
 fn inline_tags_never_glue_words() {
     let html = r#"<p>Despite years, the <em>Rust</em> shooting. Hutchins <a href="x">was</a> shot on the set of <em>Rust</em>, a film.</p>"#;
-    assert_eq!(clean_text(html), "Despite years, the Rust shooting. Hutchins was shot on the set of Rust, a film.");
+    assert_eq!(
+        clean_text(html),
+        "Despite years, the Rust shooting. Hutchins was shot on the set of Rust, a film."
+    );
 }
 
 #[test]
 fn no_space_is_invented_where_the_source_had_none() {
-    assert_eq!(clean_text("<p>“<em>Last Take</em>.” and <b>bold</b>, <i>x</i>!</p>"), "“Last Take.” and bold, x!");
+    assert_eq!(
+        clean_text("<p>“<em>Last Take</em>.” and <b>bold</b>, <i>x</i>!</p>"),
+        "“Last Take.” and bold, x!"
+    );
     assert_eq!(clean_text("<p>un<b>believ</b>able</p>"), "unbelievable");
 }
 
@@ -20,9 +26,18 @@ fn blocks_become_paragraphs() {
 
 #[test]
 fn lists_and_tables() {
-    assert_eq!(clean_text("<ul><li>a</li><li>b <em>c</em></li></ul><p>after</p>"), "- a\n- b c\n\nafter");
-    assert_eq!(clean_text("<ol start=\"3\"><li>x</li><li>y</li></ol>"), "3. x\n4. y");
-    assert_eq!(clean_text("<ul><li>a<ul><li>nested</li></ul></li></ul>"), "- a\n  - nested");
+    assert_eq!(
+        clean_text("<ul><li>a</li><li>b <em>c</em></li></ul><p>after</p>"),
+        "- a\n- b c\n\nafter"
+    );
+    assert_eq!(
+        clean_text("<ol start=\"3\"><li>x</li><li>y</li></ol>"),
+        "3. x\n4. y"
+    );
+    assert_eq!(
+        clean_text("<ul><li>a<ul><li>nested</li></ul></li></ul>"),
+        "- a\n  - nested"
+    );
     assert_eq!(
         clean_text("<table><tr><th>k</th><th>v</th></tr><tr><td>1</td><td>2</td></tr></table>"),
         "k | v\n1 | 2"
@@ -31,20 +46,38 @@ fn lists_and_tables() {
 
 #[test]
 fn line_breaks_hard_and_soft() {
-    assert_eq!(clean_text("<p>Mason attempts to cut<br />\nthrough all the discourse.</p>"), "Mason attempts to cut through all the discourse.");
-    assert_eq!(clean_text("<p>1 Main Street<br>Springfield</p>"), "1 Main Street\nSpringfield");
-    assert_eq!(clean_text("<p>First.<br><br>Second.</p>"), "First.\n\nSecond.");
+    assert_eq!(
+        clean_text("<p>Mason attempts to cut<br />\nthrough all the discourse.</p>"),
+        "Mason attempts to cut through all the discourse."
+    );
+    assert_eq!(
+        clean_text("<p>1 Main Street<br>Springfield</p>"),
+        "1 Main Street\nSpringfield"
+    );
+    assert_eq!(
+        clean_text("<p>First.<br><br>Second.</p>"),
+        "First.\n\nSecond."
+    );
 }
 
 #[test]
 fn pre_keeps_its_lines() {
-    assert_eq!(clean_text("<p>Code:</p><pre>fn main() {\n    println!(\"&amp;\");\n}</pre>"), "Code:\n\nfn main() {\n    println!(\"&\");\n}");
+    assert_eq!(
+        clean_text("<p>Code:</p><pre>fn main() {\n    println!(\"&amp;\");\n}</pre>"),
+        "Code:\n\nfn main() {\n    println!(\"&\");\n}"
+    );
 }
 
 #[test]
 fn entities_spaces_and_invisible_characters() {
-    assert_eq!(clean_text("<p>It&amp;#8217;s&nbsp;here &amp;amp; there</p>"), "It’s here & there");
-    assert_eq!(clean_text("<p>zero\u{200b}width soft\u{ad}hyphen</p>"), "zerowidth softhyphen");
+    assert_eq!(
+        clean_text("<p>It&amp;#8217;s&nbsp;here &amp;amp; there</p>"),
+        "It’s here & there"
+    );
+    assert_eq!(
+        clean_text("<p>zero\u{200b}width soft\u{ad}hyphen</p>"),
+        "zerowidth softhyphen"
+    );
 }
 
 #[test]
@@ -59,7 +92,10 @@ fn wordpress_footer_is_removed_from_html_and_text() {
     let cleaned = clean_fragment(html, None);
     assert_eq!(cleaned.text, "Body text.");
     assert!(!cleaned.html.contains("appeared first"), "{}", cleaned.html);
-    assert_eq!(clean_text("Set of \"Rust\" The post A Title appeared first on TheWrap."), "Set of \"Rust\"");
+    assert_eq!(
+        clean_text("Set of \"Rust\" The post A Title appeared first on TheWrap."),
+        "Set of \"Rust\""
+    );
 }
 
 #[test]
@@ -76,12 +112,21 @@ fn sanitized_html_is_safe_and_absolute() {
     let html = r#"<p onclick="x()">Hi <a href="/about">about</a> <a href="javascript:alert(1)">js</a></p><img src="t.gif" width="1" height="1"><script>x</script>"#;
     let out = clean_fragment(html, Some(&base)).html;
     assert!(out.contains(r#"href="https://e.com/about""#), "{out}");
-    assert!(!out.contains("onclick") && !out.contains("javascript:") && !out.contains("script") && !out.contains("t.gif"), "{out}");
+    assert!(
+        !out.contains("onclick")
+            && !out.contains("javascript:")
+            && !out.contains("script")
+            && !out.contains("t.gif"),
+        "{out}"
+    );
 }
 
 #[test]
 fn titles_are_one_line_of_text() {
-    assert_eq!(inline_text("x &lt; y &amp;#8217; <b>z</b>\n  w"), "x < y ’ z w");
+    assert_eq!(
+        inline_text("x &lt; y &amp;#8217; <b>z</b>\n  w"),
+        "x < y ’ z w"
+    );
 }
 
 /// Golden pairs in `src/clean/testdata`: `NAME.html` must clean to exactly `NAME.txt`.
@@ -94,7 +139,12 @@ fn golden_pairs() {
         if path.extension().is_some_and(|e| e == "html") {
             let html = std::fs::read_to_string(&path).unwrap();
             let expected = std::fs::read_to_string(path.with_extension("txt")).unwrap();
-            assert_eq!(clean_text(&html), expected.trim_end(), "golden pair {}", path.display());
+            assert_eq!(
+                clean_text(&html),
+                expected.trim_end(),
+                "golden pair {}",
+                path.display()
+            );
             checked += 1;
         }
     }

@@ -75,7 +75,10 @@ impl Walker {
             }
             "ol" => {
                 self.flush();
-                let start = el.attr("start").and_then(|s| s.trim().parse().ok()).unwrap_or(1);
+                let start = el
+                    .attr("start")
+                    .and_then(|s| s.trim().parse().ok())
+                    .unwrap_or(1);
                 self.lists.push(Some(start));
             }
             "li" => {
@@ -128,7 +131,11 @@ impl Walker {
             return;
         }
         // Feeds often escape twice (`&amp;#8217;`): the parser undid one level, undo the other.
-        let decoded = if text.contains('&') { html_escape::decode_html_entities(text) } else { text.into() };
+        let decoded = if text.contains('&') {
+            html_escape::decode_html_entities(text)
+        } else {
+            text.into()
+        };
         for ch in decoded.chars() {
             if is_space(ch) {
                 self.pending_space = true;
@@ -143,19 +150,32 @@ impl Walker {
     }
 
     fn flush(&mut self) {
-        let kind = if self.pre_depth > 0 { Kind::Pre } else { self.kind.take().unwrap_or(Kind::Paragraph) };
+        let kind = if self.pre_depth > 0 {
+            Kind::Pre
+        } else {
+            self.kind.take().unwrap_or(Kind::Paragraph)
+        };
         let prefix = std::mem::take(&mut self.prefix);
         let raw = std::mem::take(&mut self.current);
         self.pending_space = false;
         if kind == Kind::Pre {
-            let text = raw.trim_matches('\n').lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+            let text = raw
+                .trim_matches('\n')
+                .lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n");
             if !text.trim().is_empty() {
                 self.blocks.push(Block { kind, text });
             }
             return;
         }
         for (i, paragraph) in split_on_blank_lines(&raw).into_iter().enumerate() {
-            let text = if i == 0 { format!("{prefix}{paragraph}") } else { paragraph };
+            let text = if i == 0 {
+                format!("{prefix}{paragraph}")
+            } else {
+                paragraph
+            };
             self.blocks.push(Block { kind, text });
         }
     }
@@ -201,7 +221,10 @@ fn join_soft_breaks(lines: &[&str]) -> String {
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
-            let soft = out.chars().last().is_some_and(|c| c.is_alphanumeric() || c == ',')
+            let soft = out
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || c == ',')
                 && line.chars().next().is_some_and(char::is_lowercase);
             out.push(if soft { ' ' } else { '\n' });
         }
@@ -216,7 +239,10 @@ fn join_blocks(blocks: Vec<Block>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut previous: Option<Kind> = None;
     for block in blocks {
-        let tight = matches!((previous, block.kind), (Some(Kind::ListItem), Kind::ListItem) | (Some(Kind::Row), Kind::Row));
+        let tight = matches!(
+            (previous, block.kind),
+            (Some(Kind::ListItem), Kind::ListItem) | (Some(Kind::Row), Kind::Row)
+        );
         match out.last_mut() {
             Some(last) if tight => {
                 last.push('\n');

@@ -9,19 +9,37 @@ pub enum ConfigError {
         "cannot read config file {}: {source}\nhint: pass --config FILE, or create ./feeds.toml (examples/offline.toml is a working start)",
         path.display()
     )]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("{}:{line}:{column}: {message}", path.display())]
-    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 /// Turns a byte span of the config text into an error at that line and column.
-pub(super) fn at(path: &Path, text: &str, span: Option<Range<usize>>, message: String) -> ConfigError {
+pub(super) fn at(
+    path: &Path,
+    text: &str,
+    span: Option<Range<usize>>,
+    message: String,
+) -> ConfigError {
     let offset = span.map_or(0, |s| s.start.min(text.len()));
     let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    ConfigError::Invalid { path: path.to_path_buf(), line, column, message }
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    }
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -44,7 +62,9 @@ pub(super) fn explain_toml_message(message: &str) -> String {
     let mut out = format!("unknown key `{unknown}`");
     match closest(unknown, &known) {
         Some(best) => out.push_str(&format!("; did you mean `{best}`?")),
-        None if !known.is_empty() => out.push_str(&format!("; known keys here: {}", known.join(", "))),
+        None if !known.is_empty() => {
+            out.push_str(&format!("; known keys here: {}", known.join(", ")))
+        }
         None => {}
     }
     out
@@ -65,7 +85,9 @@ mod tests {
 
     #[test]
     fn unknown_key_suggests_the_closest() {
-        let m = explain_toml_message("unknown field `shedule`, expected one of `name`, `url`, `schedule`\n");
+        let m = explain_toml_message(
+            "unknown field `shedule`, expected one of `name`, `url`, `schedule`\n",
+        );
         assert_eq!(m, "unknown key `shedule`; did you mean `schedule`?");
         let m = explain_toml_message("unknown field `zzz`, expected `name` or `url`");
         assert_eq!(m, "unknown key `zzz`; known keys here: name, url");

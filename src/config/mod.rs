@@ -75,8 +75,10 @@ impl std::fmt::Display for FeedSource {
 impl Config {
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Config::from_toml(path, &text)
     }
 
@@ -84,9 +86,19 @@ impl Config {
     /// resolving relative paths).
     pub fn from_toml(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            error::at(path, text, e.span(), error::explain_toml_message(e.message()))
+            error::at(
+                path,
+                text,
+                e.span(),
+                error::explain_toml_message(e.message()),
+            )
         })?;
-        Validator { path, text, base_dir: base_dir(path) }.config(raw)
+        Validator {
+            path,
+            text,
+            base_dir: base_dir(path),
+        }
+        .config(raw)
     }
 
     pub fn feed(&self, name: &str) -> Option<&FeedConfig> {
@@ -115,7 +127,10 @@ impl Validator<'_> {
     fn config(&self, raw: RawConfig) -> Result<Config, ConfigError> {
         let database = match &raw.database {
             Some(db) if db.get_ref().trim().is_empty() => {
-                return Err(self.err(db, "`database` is empty; name a file, e.g. \"feedsift.db\"".into()));
+                return Err(self.err(
+                    db,
+                    "`database` is empty; name a file, e.g. \"feedsift.db\"".into(),
+                ));
             }
             Some(db) => self.base_dir.join(db.get_ref()),
             None => self.base_dir.join("feedsift.db"),
@@ -134,12 +149,21 @@ impl Validator<'_> {
             if feeds.iter().any(|f| f.name == feed.name) {
                 return Err(self.err(
                     &raw_feed.get_ref().name,
-                    format!("duplicate feed name \"{}\"; every [[feeds]] needs its own name", feed.name),
+                    format!(
+                        "duplicate feed name \"{}\"; every [[feeds]] needs its own name",
+                        feed.name
+                    ),
                 ));
             }
             feeds.push(feed);
         }
-        Ok(Config { path: self.path.to_path_buf(), database, concurrency, client, feeds })
+        Ok(Config {
+            path: self.path.to_path_buf(),
+            database,
+            concurrency,
+            client,
+            feeds,
+        })
     }
 
     fn client(&self, d: &RawDefaults) -> Result<ClientSettings, ConfigError> {
@@ -151,8 +175,15 @@ impl Validator<'_> {
             Some(ua) => ua.get_ref().clone(),
             None => crate::USER_AGENT.to_string(),
         };
-        let max_redirects = d.max_redirects.as_ref().map_or(DEFAULT_MAX_REDIRECTS, |m| *m.get_ref() as usize);
-        Ok(ClientSettings { connect_timeout, max_redirects, user_agent })
+        let max_redirects = d
+            .max_redirects
+            .as_ref()
+            .map_or(DEFAULT_MAX_REDIRECTS, |m| *m.get_ref() as usize);
+        Ok(ClientSettings {
+            connect_timeout,
+            max_redirects,
+            user_agent,
+        })
     }
 
     fn feed(&self, raw: &RawFeed, d: &RawDefaults) -> Result<FeedConfig, ConfigError> {
@@ -174,12 +205,20 @@ impl Validator<'_> {
             Some(s) => units::size(s.get_ref()).map_err(|m| self.err(s, m))?,
             None => DEFAULT_MAX_BODY_SIZE,
         };
-        Ok(FeedConfig { name, source, schedule, timeout, max_body_size })
+        Ok(FeedConfig {
+            name,
+            source,
+            schedule,
+            timeout,
+            max_body_size,
+        })
     }
 
     fn duration(&self, raw: &Spanned<raw::RawDuration>) -> Result<Duration, ConfigError> {
         match units::duration(raw.get_ref()) {
-            Ok(d) if d.is_zero() => Err(self.err(raw, "a duration of zero would fail every request".into())),
+            Ok(d) if d.is_zero() => {
+                Err(self.err(raw, "a duration of zero would fail every request".into()))
+            }
             Ok(d) => Ok(d),
             Err(m) => Err(self.err(raw, m)),
         }
@@ -193,8 +232,12 @@ impl Validator<'_> {
         if !text.contains("://") {
             return Ok(FeedSource::File(self.base_dir.join(text)));
         }
-        let parsed = Url::parse(text)
-            .map_err(|e| self.err(url, format!("feed \"{feed}\": `{text}` is not a valid URL ({e})")))?;
+        let parsed = Url::parse(text).map_err(|e| {
+            self.err(
+                url,
+                format!("feed \"{feed}\": `{text}` is not a valid URL ({e})"),
+            )
+        })?;
         match parsed.scheme() {
             "http" | "https" if parsed.host_str().is_some() => Ok(FeedSource::Http(parsed)),
             "file" => parsed.to_file_path().map(FeedSource::File).map_err(|()| {

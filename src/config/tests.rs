@@ -45,34 +45,49 @@ timeout = 7
     assert_eq!(c.feeds[0].max_body_size, 1024 * 1024);
     assert_eq!(c.feeds[1].schedule, "*/2 * * * * *");
     assert_eq!(c.feeds[1].timeout, Duration::from_secs(7));
-    assert_eq!(c.feeds[1].source, FeedSource::File(PathBuf::from("/etc/feedsift/saved/b.xml")));
+    assert_eq!(
+        c.feeds[1].source,
+        FeedSource::File(PathBuf::from("/etc/feedsift/saved/b.xml"))
+    );
 }
 
 #[test]
 fn unknown_key_names_line_and_suggestion() {
     let m = message("[[feeds]]\nname = \"a\"\nurl = \"https://e.com/\"\nshedule = \"x\"\n");
-    assert!(m.starts_with("/etc/feedsift/feeds.toml:4:1: unknown key `shedule`"), "{m}");
+    assert!(
+        m.starts_with("/etc/feedsift/feeds.toml:4:1: unknown key `shedule`"),
+        "{m}"
+    );
     assert!(m.contains("did you mean `schedule`?"), "{m}");
 }
 
 #[test]
 fn duplicate_names_are_rejected_at_the_second() {
-    let m = message("[[feeds]]\nname = \"a\"\nurl = \"https://e.com/1\"\n[[feeds]]\nname = \"a\"\nurl = \"https://e.com/2\"\n");
+    let m = message(
+        "[[feeds]]\nname = \"a\"\nurl = \"https://e.com/1\"\n[[feeds]]\nname = \"a\"\nurl = \"https://e.com/2\"\n",
+    );
     assert!(m.contains(":5:8: duplicate feed name \"a\""), "{m}");
 }
 
 #[test]
 fn bad_urls_are_rejected() {
     let m = message("[[feeds]]\nname = \"a\"\nurl = \"htp://e.com/\"\n");
-    assert!(m.contains(":3:7: feed \"a\": unsupported URL scheme `htp`"), "{m}");
+    assert!(
+        m.contains(":3:7: feed \"a\": unsupported URL scheme `htp`"),
+        "{m}"
+    );
     let m = message("[[feeds]]\nname = \"a\"\nurl = \"https://\"\n");
     assert!(m.contains("feed \"a\""), "{m}");
 }
 
 #[test]
 fn bad_cron_names_the_feed() {
-    let m = message("[[feeds]]\nname = \"a\"\nurl = \"https://e.com/\"\nschedule = \"*/15 * * * *\"\n");
-    assert!(m.contains(":4:12: feed \"a\": bad cron expression `*/15 * * * *`"), "{m}");
+    let m =
+        message("[[feeds]]\nname = \"a\"\nurl = \"https://e.com/\"\nschedule = \"*/15 * * * *\"\n");
+    assert!(
+        m.contains(":4:12: feed \"a\": bad cron expression `*/15 * * * *`"),
+        "{m}"
+    );
     assert!(m.contains("seconds first"), "{m}");
 }
 

@@ -20,13 +20,16 @@ pub(super) fn size(raw: &RawSize) -> Result<u64, String> {
 
 fn split_number(text: &str) -> Option<(f64, String)> {
     let t = text.trim();
-    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let number: f64 = t[..end].parse().ok()?;
     Some((number, t[end..].trim().to_ascii_lowercase()))
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("cannot read `{text}` as a duration; write e.g. 30, \"30s\", \"2m\", \"1h\"");
+    let bad =
+        || format!("cannot read `{text}` as a duration; write e.g. 30, \"30s\", \"2m\", \"1h\"");
     let (n, unit) = split_number(text).ok_or_else(bad)?;
     let seconds = match unit.as_str() {
         "" | "s" | "sec" | "secs" | "seconds" => n,
@@ -39,7 +42,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {
-    let bad = || format!("cannot read `{text}` as a size; write e.g. 1048576, \"512 KiB\", \"10 MiB\"");
+    let bad =
+        || format!("cannot read `{text}` as a size; write e.g. 1048576, \"512 KiB\", \"10 MiB\"");
     let (n, unit) = split_number(text).ok_or_else(bad)?;
     let factor: f64 = match unit.as_str() {
         "" | "b" => 1.0,

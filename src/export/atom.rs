@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::{safe_href, text_as_html, xml_safe, Sink};
+use super::{Sink, safe_href, text_as_html, xml_safe};
 use crate::store::Article;
 
 pub(super) struct Atom;
@@ -24,22 +24,44 @@ impl Sink for Atom {
 
     fn article(&mut self, out: &mut dyn Write, a: &Article) -> io::Result<()> {
         let href = safe_href(a.url.as_deref());
-        let id = href.clone().unwrap_or_else(|| format!("urn:feedsift:article:{}", a.id));
+        let id = href
+            .clone()
+            .unwrap_or_else(|| format!("urn:feedsift:article:{}", a.id));
         writeln!(out, "<entry>")?;
         writeln!(out, "<id>{}</id>", text(&id))?;
-        writeln!(out, "<title type=\"text\">{}</title>", text(&xml_safe(&a.title)))?;
+        writeln!(
+            out,
+            "<title type=\"text\">{}</title>",
+            text(&xml_safe(&a.title))
+        )?;
         if let Some(href) = &href {
             writeln!(out, "<link rel=\"alternate\" href=\"{}\"/>", attr(href))?;
         }
-        writeln!(out, "<published>{}</published>\n<updated>{}</updated>", a.published, a.updated)?;
+        writeln!(
+            out,
+            "<published>{}</published>\n<updated>{}</updated>",
+            a.published, a.updated
+        )?;
         if let Some(author) = &a.author {
-            writeln!(out, "<author><name>{}</name></author>", text(&xml_safe(author)))?;
+            writeln!(
+                out,
+                "<author><name>{}</name></author>",
+                text(&xml_safe(author))
+            )?;
         }
         writeln!(out, "<category term=\"{}\"/>", attr(&xml_safe(&a.feed)))?;
         if !a.summary.is_empty() {
-            writeln!(out, "<summary type=\"text\">{}</summary>", text(&xml_safe(&a.summary)))?;
+            writeln!(
+                out,
+                "<summary type=\"text\">{}</summary>",
+                text(&xml_safe(&a.summary))
+            )?;
         }
-        writeln!(out, "<content type=\"html\">{}</content>", text(&text_as_html(&a.content)))?;
+        writeln!(
+            out,
+            "<content type=\"html\">{}</content>",
+            text(&text_as_html(&a.content))
+        )?;
         writeln!(out, "</entry>")
     }
 

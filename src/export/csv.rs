@@ -5,9 +5,19 @@ use std::io::{self, Write};
 use super::Sink;
 use crate::store::Article;
 
-const HEADER: [&str; 10] = ["id", "title", "url", "author", "published", "updated", "feed", "summary", "content", "sources"];
+const HEADER: [&str; 10] = [
+    "id",
+    "title",
+    "url",
+    "author",
+    "published",
+    "updated",
+    "feed",
+    "summary",
+    "content",
+    "sources",
+];
 
-#[derive(Default)]
 pub(super) struct Csv;
 
 impl Sink for Csv {
@@ -36,7 +46,9 @@ impl Sink for Csv {
 }
 
 fn write_record(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
-    let mut writer = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(out);
     writer.write_record(fields).map_err(csv_io)?;
     writer.flush()
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::{safe_href, text_as_html, Sink};
+use super::{Sink, safe_href, text_as_html};
 use crate::store::Article;
 
 const STYLE: &str = "body{max-width:42rem;margin:2rem auto;padding:0 1rem;font:1.05rem/1.6 Georgia,serif;color:#222}\
@@ -23,16 +23,25 @@ impl Sink for Html {
     fn article(&mut self, _out: &mut dyn Write, a: &Article) -> io::Result<()> {
         let anchor = format!("a{}", a.id);
         let title = text(&a.title);
-        self.toc.push_str(&format!("<li><a href=\"#{anchor}\">{title}</a> <span class=\"meta\">{}</span></li>\n", text(&a.feed)));
+        self.toc.push_str(&format!(
+            "<li><a href=\"#{anchor}\">{title}</a> <span class=\"meta\">{}</span></li>\n",
+            text(&a.feed)
+        ));
         let heading = match safe_href(a.url.as_deref()) {
-            Some(href) => format!("<a href=\"{}\" rel=\"noopener noreferrer\">{title}</a>", attr(&href)),
+            Some(href) => format!(
+                "<a href=\"{}\" rel=\"noopener noreferrer\">{title}</a>",
+                attr(&href)
+            ),
             None => title.into_owned(),
         };
         let mut meta = vec![text(&a.feed).into_owned()];
         if let Some(author) = &a.author {
             meta.push(text(author).into_owned());
         }
-        meta.push(format!("<time datetime=\"{0}\">{0}</time>", attr(&a.published)));
+        meta.push(format!(
+            "<time datetime=\"{0}\">{0}</time>",
+            attr(&a.published)
+        ));
         self.body.push_str(&format!(
             "<article id=\"{anchor}\">\n<h2>{heading}</h2>\n<p class=\"meta\">{}</p>\n{}</article>\n",
             meta.join(" · "),

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{safe_href, Sink};
+use super::{Sink, safe_href};
 use crate::store::Article;
 
 pub(super) struct Markdown;
@@ -11,7 +11,11 @@ impl Sink for Markdown {
     fn article(&mut self, out: &mut dyn Write, a: &Article) -> io::Result<()> {
         let title = escape(&a.title);
         match safe_href(a.url.as_deref()) {
-            Some(url) => writeln!(out, "## [{title}](<{}>)\n", url.replace('<', "%3C").replace('>', "%3E"))?,
+            Some(url) => writeln!(
+                out,
+                "## [{title}](<{}>)\n",
+                url.replace('<', "%3C").replace('>', "%3E")
+            )?,
             None => writeln!(out, "## {title}\n")?,
         }
         let mut meta = vec![escape(&a.feed)];
@@ -45,5 +49,9 @@ fn escape(text: &str) -> String {
 
 /// A paragraph of clean text: escaped, line breaks kept as Markdown hard breaks.
 fn escape_block(paragraph: &str) -> String {
-    paragraph.lines().map(escape).collect::<Vec<_>>().join("  \n")
+    paragraph
+        .lines()
+        .map(escape)
+        .collect::<Vec<_>>()
+        .join("  \n")
 }

@@ -29,7 +29,10 @@ pub enum ExportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot write {}: {source}", path.display())]
-    File { path: std::path::PathBuf, source: io::Error },
+    File {
+        path: std::path::PathBuf,
+        source: io::Error,
+    },
     #[error("cannot write the export: {0}")]
     Io(#[from] io::Error),
 }
@@ -38,7 +41,9 @@ impl ExportError {
     /// The reader went away (`feedsift export | head`): not an error for the user.
     pub fn is_broken_pipe(&self) -> bool {
         let io = match self {
-            ExportError::Io(e) | ExportError::File { source: e, .. } | ExportError::Store(StoreError::Output(e)) => e,
+            ExportError::Io(e)
+            | ExportError::File { source: e, .. }
+            | ExportError::Store(StoreError::Output(e)) => e,
             ExportError::Store(_) => return false,
         };
         io.kind() == io::ErrorKind::BrokenPipe
@@ -69,7 +74,7 @@ fn sink(format: Format) -> Box<dyn Sink> {
     match format {
         Format::Ndjson => Box::new(Ndjson),
         Format::Json => Box::new(json::Json::default()),
-        Format::Csv => Box::new(csv::Csv::default()),
+        Format::Csv => Box::new(csv::Csv),
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Atom => Box::new(atom::Atom),
         Format::Html => Box::new(html::Html::default()),
@@ -77,7 +82,12 @@ fn sink(format: Format) -> Box<dyn Sink> {
 }
 
 /// Writes every article matching `filter` to `out`; returns how many.
-pub fn export(store: &Store, filter: &ArticleFilter, format: Format, out: &mut dyn Write) -> Result<usize, ExportError> {
+pub fn export(
+    store: &Store,
+    filter: &ArticleFilter,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<usize, ExportError> {
     let mut sink = sink(format);
     sink.begin(out)?;
     let count = store.for_each_article(filter, &mut |article| sink.article(out, &article))?;
@@ -88,19 +98,32 @@ pub fn export(store: &Store, filter: &ArticleFilter, format: Format, out: &mut d
 
 /// Like [`export`], into a file that appears complete or not at all: written beside its
 /// final name, then renamed over it.
-pub fn export_to_file(store: &Store, filter: &ArticleFilter, format: Format, path: &Path) -> Result<usize, ExportError> {
-    let file_error = |source| ExportError::File { path: path.to_path_buf(), source };
+pub fn export_to_file(
+    store: &Store,
+    filter: &ArticleFilter,
+    format: Format,
+    path: &Path,
+) -> Result<usize, ExportError> {
+    let file_error = |source| ExportError::File {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let file = std::fs::File::create(&temp).map_err(file_error)?;
         let mut writer = io::BufWriter::new(file);
         let count = export(store, filter, format, &mut writer)?;
-        let file = writer.into_inner().map_err(|e| file_error(e.into_error()))?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| file_error(e.into_error()))?;
         file.sync_all().map_err(file_error)?;
         std::fs::rename(&temp, path).map_err(file_error)?;
         Ok(count)
@@ -114,7 +137,11 @@ pub fn export_to_file(store: &Store, filter: &ArticleFilter, format: Format, pat
 /// Removes characters XML 1.0 forbids (controls other than tab, newline, carriage return).
 fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
     let bad = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
-    if text.contains(bad) { text.replace(bad, "").into() } else { text.into() }
+    if text.contains(bad) {
+        text.replace(bad, "").into()
+    } else {
+        text.into()
+    }
 }
 
 /// A link that is safe to make clickable: absolute http(s) only.
@@ -127,6 +154,11 @@ fn safe_href(url: Option<&str>) -> Option<String> {
 fn text_as_html(text: &str) -> String {
     text.split("\n\n")
         .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>\n", html_escape::encode_text(&xml_safe(p)).replace('\n', "<br>\n")))
+        .map(|p| {
+            format!(
+                "<p>{}</p>\n",
+                html_escape::encode_text(&xml_safe(p)).replace('\n', "<br>\n")
+            )
+        })
         .collect()
 }

@@ -90,7 +90,11 @@ pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
 pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > CURRENT_VERSION {
-        return Err(StoreError::TooNew { path: path.to_string(), found, known: CURRENT_VERSION });
+        return Err(StoreError::TooNew {
+            path: path.to_string(),
+            found,
+            known: CURRENT_VERSION,
+        });
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
@@ -111,14 +115,20 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn, ":memory:").unwrap();
         migrate(&mut conn, ":memory:").unwrap();
-        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, CURRENT_VERSION);
     }
 
     #[test]
     fn refuses_a_newer_schema() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.pragma_update(None, "user_version", CURRENT_VERSION + 1).unwrap();
-        assert!(matches!(migrate(&mut conn, "x.db"), Err(StoreError::TooNew { .. })));
+        conn.pragma_update(None, "user_version", CURRENT_VERSION + 1)
+            .unwrap();
+        assert!(matches!(
+            migrate(&mut conn, "x.db"),
+            Err(StoreError::TooNew { .. })
+        ));
     }
 }

@@ -23,13 +23,24 @@ pub use sqlite::SqliteBackend;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open database {path}: {source}\nhint: check that the folder exists and is writable, or pass --db FILE")]
-    Open { path: String, source: rusqlite::Error },
+    #[error(
+        "cannot open database {path}: {source}\nhint: check that the folder exists and is writable, or pass --db FILE"
+    )]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
     #[error(
         "database {path} has schema version {found}, newer than this feedsift understands ({known}); upgrade feedsift"
     )]
-    TooNew { path: String, found: i64, known: i64 },
-    #[error("invalid search query `{query}` ({reason}); quote phrases (\"on set\"), use * for prefixes (halyn*), AND/OR/NOT in capitals")]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "invalid search query `{query}` ({reason}); quote phrases (\"on set\"), use * for prefixes (halyn*), AND/OR/NOT in capitals"
+    )]
     BadQuery { query: String, reason: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -51,7 +62,12 @@ pub trait Backend: Send + Sync {
     /// Records a fetch that found nothing new (304, unchanged file or body).
     fn record_unchanged(&self, feed: &str, status: Option<u16>) -> Result<(), StoreError>;
     /// Records a failed fetch on the feed's row; stored items are untouched.
-    fn record_failure(&self, feed: &str, status: Option<u16>, error: &str) -> Result<(), StoreError>;
+    fn record_failure(
+        &self,
+        feed: &str,
+        status: Option<u16>,
+        error: &str,
+    ) -> Result<(), StoreError>;
     fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError>;
     /// Streams matching articles, newest first, to `each`.
     fn for_each_article(
@@ -71,7 +87,9 @@ pub struct Store {
 impl Store {
     /// Opens (creating and migrating as needed) the SQLite database at `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Ok(Store { backend: Arc::new(SqliteBackend::open(path)?) })
+        Ok(Store {
+            backend: Arc::new(SqliteBackend::open(path)?),
+        })
     }
 
     /// Runs a backend call on the blocking pool, for async callers.

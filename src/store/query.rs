@@ -1,6 +1,6 @@
 //! Everything that reads: feed state and status, article export, full-text search.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Article, ArticleFilter, FeedState, FeedStatus, SearchHit, Source, StoreError};
 use crate::fetch::Validators;
@@ -8,12 +8,19 @@ use crate::time;
 
 pub(super) fn feed_state(conn: &Connection, feed: &str) -> Result<FeedState, StoreError> {
     let state = conn
-        .query_row("SELECT etag, last_modified, body_hash FROM feeds WHERE name = ?1", [feed], |r| {
-            Ok(FeedState {
-                validators: Validators { etag: r.get(0)?, last_modified: r.get(1)? },
-                body_hash: r.get(2)?,
-            })
-        })
+        .query_row(
+            "SELECT etag, last_modified, body_hash FROM feeds WHERE name = ?1",
+            [feed],
+            |r| {
+                Ok(FeedState {
+                    validators: Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    },
+                    body_hash: r.get(2)?,
+                })
+            },
+        )
         .optional()?;
     Ok(state.unwrap_or_default())
 }
@@ -70,7 +77,13 @@ pub(super) fn for_each_article(
     while let Some(row) = rows.next()? {
         let mut article = article_from_row(row)?;
         article.sources = sources
-            .query_map([article.id], |r| Ok(Source { feed: r.get(0)?, guid: r.get(1)?, url: r.get(2)? }))?
+            .query_map([article.id], |r| {
+                Ok(Source {
+                    feed: r.get(0)?,
+                    guid: r.get(1)?,
+                    url: r.get(2)?,
+                })
+            })?
             .collect::<Result<_, _>>()?;
         each(article)?;
         count += 1;
@@ -94,7 +107,11 @@ fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
     })
 }
 
-pub(super) fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+pub(super) fn search(
+    conn: &Connection,
+    query: &str,
+    limit: usize,
+) -> Result<Vec<SearchHit>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT a.id, a.title, a.canonical_url, a.published_at, f.name,
                 snippet(articles_fts, -1, '[', ']', '…', 16)
@@ -115,15 +132,13 @@ pub(super) fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec
     });
     let hits = rows.and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
     hits.map_err(|e| match e {
-        rusqlite::Error::SqliteFailure(_, Some(message)) if is_query_error(&message) => {
-            StoreError::BadQuery { query: query.to_string(), reason: message }
+        // The SQL above is fixed; a plain SQLITE_ERROR from it comes from the MATCH expression.
+        rusqlite::Error::SqliteFailure(code, message) if code.extended_code == 1 => {
+            StoreError::BadQuery {
+                query: query.to_string(),
+                reason: message.unwrap_or_else(|| "syntax error".to_string()),
+            }
         }
         other => StoreError::Sqlite(other),
     })
-}
-
-/// FTS5 reports a malformed query as an SQL error; these are the user's, not ours.
-fn is_query_error(message: &str) -> bool {
-    message.starts_with("fts5:") || message.starts_with("no such column") || message.contains("syntax error")
-        || message.starts_with("unknown special query")
 }

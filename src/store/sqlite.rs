@@ -8,8 +8,8 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::{
-    migrations, query, write, Article, ArticleFilter, Backend, FeedBatch, FeedState, FeedStatus,
-    IngestReport, SearchHit, StoreError,
+    Article, ArticleFilter, Backend, FeedBatch, FeedState, FeedStatus, IngestReport, SearchHit,
+    StoreError, migrations, query, write,
 };
 use crate::config::FeedConfig;
 
@@ -20,20 +20,31 @@ pub struct SqliteBackend {
 impl SqliteBackend {
     pub fn open(path: &Path) -> Result<SqliteBackend, StoreError> {
         let shown = path.display().to_string();
-        let open_error = |source| StoreError::Open { path: shown.clone(), source };
+        let open_error = |source| StoreError::Open {
+            path: shown.clone(),
+            source,
+        };
         let mut conn = Connection::open(path).map_err(open_error)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(open_error)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_error)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_error)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_error)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_error)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_error)?;
         migrations::migrate(&mut conn, &shown)?;
-        Ok(SqliteBackend { conn: Mutex::new(conn) })
+        Ok(SqliteBackend {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-written feed (transactions roll
         // back on drop), so the connection stays usable.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -54,7 +65,12 @@ impl Backend for SqliteBackend {
         write::record_unchanged(&self.conn(), feed, status)
     }
 
-    fn record_failure(&self, feed: &str, status: Option<u16>, error: &str) -> Result<(), StoreError> {
+    fn record_failure(
+        &self,
+        feed: &str,
+        status: Option<u16>,
+        error: &str,
+    ) -> Result<(), StoreError> {
         write::record_failure(&self.conn(), feed, status, error)
     }
 

@@ -1,6 +1,6 @@
 //! Everything that writes: feed registration, the per-feed ingest transaction, fetch results.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{ArticleDraft, FeedBatch, IncomingItem, IngestReport, StoreError};
 use crate::config::FeedConfig;
@@ -24,7 +24,9 @@ pub(super) fn sync_feeds(conn: &mut Connection, feeds: &[FeedConfig]) -> Result<
 }
 
 fn feed_id(tx: &Transaction<'_>, feed: &str) -> Result<i64, StoreError> {
-    let id = tx.query_row("SELECT id FROM feeds WHERE name = ?1", [feed], |r| r.get(0)).optional()?;
+    let id = tx
+        .query_row("SELECT id FROM feeds WHERE name = ?1", [feed], |r| r.get(0))
+        .optional()?;
     match id {
         Some(id) => Ok(id),
         None => {
@@ -35,7 +37,11 @@ fn feed_id(tx: &Transaction<'_>, feed: &str) -> Result<i64, StoreError> {
 }
 
 /// One transaction per feed: either every item of this fetch is stored, or none is.
-pub(super) fn ingest(conn: &mut Connection, feed: &str, batch: &FeedBatch) -> Result<IngestReport, StoreError> {
+pub(super) fn ingest(
+    conn: &mut Connection,
+    feed: &str,
+    batch: &FeedBatch,
+) -> Result<IngestReport, StoreError> {
     let now = time::now();
     let tx = conn.transaction()?;
     let feed_id = feed_id(&tx, feed)?;
@@ -71,12 +77,17 @@ fn ingest_item(
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
     let existing: Option<(i64, i64, String)> = tx
-        .prepare_cached("SELECT id, article_id, raw_hash FROM items WHERE feed_id = ?1 AND guid = ?2")?
-        .query_row(params![feed_id, item.guid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .prepare_cached(
+            "SELECT id, article_id, raw_hash FROM items WHERE feed_id = ?1 AND guid = ?2",
+        )?
+        .query_row(params![feed_id, item.guid], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     if let Some((item_id, article_id, raw_hash)) = existing {
         if raw_hash == item.raw_hash {
-            tx.prepare_cached("UPDATE items SET last_seen_at = ?2 WHERE id = ?1")?.execute(params![item_id, now])?;
+            tx.prepare_cached("UPDATE items SET last_seen_at = ?2 WHERE id = ?1")?
+                .execute(params![item_id, now])?;
             report.unchanged += 1;
         } else {
             update_item(tx, item_id, item, now)?;
@@ -104,17 +115,32 @@ fn ingest_item(
     insert_item(tx, feed_id, item, article_id, rule, now)
 }
 
-fn find_article(tx: &Transaction<'_>, column: &str, value: Option<&str>) -> Result<Option<i64>, StoreError> {
+fn find_article(
+    tx: &Transaction<'_>,
+    column: &str,
+    value: Option<&str>,
+) -> Result<Option<i64>, StoreError> {
     let Some(value) = value else { return Ok(None) };
     let sql = format!("SELECT id FROM articles WHERE {column} = ?1 ORDER BY id LIMIT 1");
-    Ok(tx.prepare_cached(&sql)?.query_row([value], |r| r.get(0)).optional()?)
+    Ok(tx
+        .prepare_cached(&sql)?
+        .query_row([value], |r| r.get(0))
+        .optional()?)
 }
 
 fn published_or(draft: &ArticleDraft, now: &str) -> String {
-    draft.published.map(time::rfc3339).unwrap_or_else(|| now.to_string())
+    draft
+        .published
+        .map(time::rfc3339)
+        .unwrap_or_else(|| now.to_string())
 }
 
-fn insert_article(tx: &Transaction<'_>, feed_id: i64, a: &ArticleDraft, now: &str) -> Result<i64, StoreError> {
+fn insert_article(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    a: &ArticleDraft,
+    now: &str,
+) -> Result<i64, StoreError> {
     tx.prepare_cached(
         "INSERT INTO articles (feed_id, canonical_url, title, author, published_at, summary, content,
              content_html, content_hash, fingerprint, created_at, updated_at)
@@ -138,7 +164,12 @@ fn insert_article(tx: &Transaction<'_>, feed_id: i64, a: &ArticleDraft, now: &st
 
 /// An edited item rewrites its article in place and counts a revision; an item re-sent with
 /// identical text changes nothing.
-fn update_article(tx: &Transaction<'_>, id: i64, a: &ArticleDraft, now: &str) -> Result<(), StoreError> {
+fn update_article(
+    tx: &Transaction<'_>,
+    id: i64,
+    a: &ArticleDraft,
+    now: &str,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "UPDATE articles SET canonical_url = COALESCE(?2, canonical_url), title = ?3, author = ?4,
              published_at = COALESCE(?5, published_at), summary = ?6, content = ?7, content_html = ?8,
@@ -163,7 +194,12 @@ fn update_article(tx: &Transaction<'_>, id: i64, a: &ArticleDraft, now: &str) ->
 
 /// A later copy with more text (the full article where the first copy was a teaser) gives the
 /// story its text; title, author and date stay those of the first copy.
-fn upgrade_text(tx: &Transaction<'_>, id: i64, a: &ArticleDraft, now: &str) -> Result<(), StoreError> {
+fn upgrade_text(
+    tx: &Transaction<'_>,
+    id: i64,
+    a: &ArticleDraft,
+    now: &str,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "UPDATE articles SET content = ?2, content_html = ?3, content_hash = ?4, fingerprint = ?5,
              summary = CASE WHEN summary = '' THEN ?6 ELSE summary END, updated_at = ?7, revision = revision + 1
@@ -204,7 +240,12 @@ fn insert_item(
     Ok(())
 }
 
-fn update_item(tx: &Transaction<'_>, id: i64, item: &IncomingItem, now: &str) -> Result<(), StoreError> {
+fn update_item(
+    tx: &Transaction<'_>,
+    id: i64,
+    item: &IncomingItem,
+    now: &str,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "UPDATE items SET link = ?2, canonical_url = ?3, title = ?4, author = ?5, published_at = ?6,
              summary_html = ?7, content_html = ?8, raw_hash = ?9, last_seen_at = ?10
@@ -225,7 +266,11 @@ fn update_item(tx: &Transaction<'_>, id: i64, item: &IncomingItem, now: &str) ->
     Ok(())
 }
 
-pub(super) fn record_unchanged(conn: &Connection, feed: &str, status: Option<u16>) -> Result<(), StoreError> {
+pub(super) fn record_unchanged(
+    conn: &Connection,
+    feed: &str,
+    status: Option<u16>,
+) -> Result<(), StoreError> {
     let now = time::now();
     conn.execute(
         "UPDATE feeds SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3, last_error = NULL,
@@ -236,7 +281,12 @@ pub(super) fn record_unchanged(conn: &Connection, feed: &str, status: Option<u16
     Ok(())
 }
 
-pub(super) fn record_failure(conn: &Connection, feed: &str, status: Option<u16>, error: &str) -> Result<(), StoreError> {
+pub(super) fn record_failure(
+    conn: &Connection,
+    feed: &str,
+    status: Option<u16>,
+    error: &str,
+) -> Result<(), StoreError> {
     let now = time::now();
     conn.execute(
         "INSERT INTO feeds (name, url) VALUES (?1, '') ON CONFLICT (name) DO NOTHING",

@@ -27,7 +27,10 @@ impl Route {
     pub fn feed(body: impl Into<Vec<u8>>) -> Route {
         Route {
             status: 200,
-            headers: vec![("Content-Type".into(), "application/rss+xml; charset=utf-8".into())],
+            headers: vec![(
+                "Content-Type".into(),
+                "application/rss+xml; charset=utf-8".into(),
+            )],
             body: body.into(),
             etag: None,
             delay: Duration::ZERO,
@@ -35,7 +38,11 @@ impl Route {
     }
 
     pub fn status(status: u16, body: &str) -> Route {
-        Route { status, headers: vec![("Content-Type".into(), "text/html".into())], ..Route::feed(body) }
+        Route {
+            status,
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            ..Route::feed(body)
+        }
     }
 
     pub fn with_etag(mut self, etag: &str) -> Route {
@@ -69,7 +76,11 @@ impl Server {
     pub fn start() -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = Server { base, routes: Arc::default(), seen: Arc::default() };
+        let server = Server {
+            base,
+            routes: Arc::default(),
+            seen: Arc::default(),
+        };
         let handler = server.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -89,7 +100,13 @@ impl Server {
     }
 
     pub fn seen(&self, path: &str) -> Vec<Seen> {
-        self.seen.lock().unwrap().iter().filter(|s| s.path == path).cloned().collect()
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
     }
 
     fn serve(&self, stream: TcpStream) {
@@ -111,18 +128,28 @@ impl Server {
         }
         let route = self.routes.lock().unwrap().get(&path).cloned();
         let route = route.unwrap_or_else(|| Route::status(404, "not found"));
-        let not_modified = route.etag.is_some() && headers.get("if-none-match") == route.etag.as_ref();
+        let not_modified =
+            route.etag.is_some() && headers.get("if-none-match") == route.etag.as_ref();
         let status = if not_modified { 304 } else { route.status };
-        self.seen.lock().unwrap().push(Seen { path, headers, status });
+        self.seen.lock().unwrap().push(Seen {
+            path,
+            headers,
+            status,
+        });
         std::thread::sleep(route.delay);
         let body: &[u8] = if not_modified { b"" } else { &route.body };
         let mut out = stream;
-        let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+        let mut head = format!(
+            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+            body.len()
+        );
         for (k, v) in &route.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        let _ = out.write_all(head.as_bytes()).and_then(|()| out.write_all(body));
+        let _ = out
+            .write_all(head.as_bytes())
+            .and_then(|()| out.write_all(body));
     }
 }
 
@@ -152,19 +179,30 @@ impl Workspace {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedsift"));
-        cmd.current_dir(self.dir.path()).args(args).stdin(Stdio::null()).env("RUST_LOG", "warn");
+        cmd.current_dir(self.dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .env("RUST_LOG", "warn");
         cmd
     }
 
     /// Runs a command that must succeed; returns its stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "feedsift {args:?} failed: {}\n{}", out.status, stderr(&out));
+        assert!(
+            out.status.success(),
+            "feedsift {args:?} failed: {}\n{}",
+            out.status,
+            stderr(&out)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
     pub fn articles(&self) -> Vec<serde_json::Value> {
-        self.ok(&["export", "--format", "ndjson"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        self.ok(&["export", "--format", "ndjson"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     }
 
     pub fn db(&self) -> rusqlite::Connection {
@@ -181,7 +219,12 @@ pub fn stderr(out: &Output) -> String {
 }
 
 pub fn fixture(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)).unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path),
+    )
+    .unwrap()
 }
 
 /// A minimal RSS 2.0 document with the given `<item>` elements.
@@ -204,7 +247,9 @@ pub fn item(guid: &str, link: &str, title: &str, body: &str) -> String {
 pub fn feed_config(feeds: &[(&str, String)]) -> String {
     let mut out = String::from("database = \"feedsift.db\"\n[defaults]\ntimeout = \"2s\"\n");
     for (name, url) in feeds {
-        out.push_str(&format!("\n[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n"));
+        out.push_str(&format!(
+            "\n[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n"
+        ));
     }
     out
 }

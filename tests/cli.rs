@@ -1,0 +1,209 @@
+//! The commands around the pipeline: clean, search, feeds, config errors, and the daemon.
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{Route, Server, Workspace, feed_config, fixture, item, rss, stderr};
+
+#[test]
+fn clean_reads_html_on_stdin_and_prints_text() {
+    let ws = Workspace::new("");
+    let mut child = ws
+        .command(&["clean"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"<p>the <em>Rust</em> shooting</p><p>The post X appeared first on Y.</p>")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "the Rust shooting\n"
+    );
+}
+
+#[test]
+fn search_ranks_highlights_and_explains_bad_queries() {
+    let server = Server::start();
+    server.set(
+        "/wrap.rss",
+        Route::feed(fixture("publishers/wordpress-footer.rss")),
+    );
+    server.set(
+        "/collider.rss",
+        Route::feed(fixture("publishers/inline-markup-related.rss")),
+    );
+    let ws = Workspace::new(&feed_config(&[
+        ("thewrap", server.url("/wrap.rss")),
+        ("collider", server.url("/collider.rss")),
+    ]));
+    ws.ok(&["fetch"]);
+    let hits = ws.ok(&["search", "Redbox"]);
+    assert!(
+        hits.starts_with("2025-03-10  thewrap  ‘Last Take’ Review"),
+        "{hits}"
+    );
+    assert!(hits.contains("[Redbox]"), "{hits}");
+    let phrase = ws.ok(&["search", "\"systemic negligence\""]);
+    assert!(
+        phrase.contains("collider") && !phrase.contains("thewrap"),
+        "{phrase}"
+    );
+    assert!(
+        ws.ok(&["search", "Gutierr*"])
+            .lines()
+            .filter(|l| l.starts_with("2025"))
+            .count()
+            == 2
+    );
+    let bad = ws.run(&["search", "\"unclosed"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("invalid search query"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(!stderr(&bad).contains("database error"), "{}", stderr(&bad));
+}
+
+#[test]
+fn config_errors_name_file_line_and_fix() {
+    let ws = Workspace::new(
+        "[[feeds]]\nname = \"a\"\nurl = \"https://example.com/feed\"\nshedule = \"0 * * * * *\"\n",
+    );
+    let out = ws.run(&["fetch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("feeds.toml:4:1: unknown key `shedule`; did you mean `schedule`?"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !ws.path("feedsift.db").exists(),
+        "nothing is created for a bad config"
+    );
+
+    let missing = ws.run(&["--config", "nope.toml", "fetch"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("cannot read config file nope.toml"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let no_db = ws.run(&["--db", "absent.db", "export"]);
+    assert!(
+        stderr(&no_db).contains("run `feedsift fetch` first"),
+        "{}",
+        stderr(&no_db)
+    );
+}
+
+#[test]
+fn fetch_names_unknown_feeds() {
+    let ws = Workspace::new(&feed_config(&[("one", "https://example.com/f".into())]));
+    let out = ws.run(&["fetch", "--feed", "two"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no feed named \"two\"") && stderr(&out).contains("known feeds: one"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn feeds_json_lists_status() {
+    let server = Server::start();
+    server.set(
+        "/f.rss",
+        Route::feed(fixture("publishers/wordpress-footer.rss")),
+    );
+    let ws = Workspace::new(&feed_config(&[("wrap", server.url("/f.rss"))]));
+    ws.ok(&["fetch"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["feeds", "--format", "json"])).unwrap();
+    assert_eq!(v[0]["name"], "wrap");
+    assert_eq!(v[0]["title"], "TheWrap");
+    assert_eq!(v[0]["items"], 1);
+    assert_eq!(v[0]["last_status"], 200);
+    assert!(v[0]["last_error"].is_null());
+}
+
+#[test]
+fn the_daemon_polls_on_schedule_and_stops_cleanly_on_sigterm() {
+    let server = Server::start();
+    let first = item(
+        "g1",
+        "https://example.com/1",
+        "First",
+        "<p>First story.</p>",
+    );
+    server.set("/f.rss", Route::feed(rss("Live", &[first.clone()])));
+    let mut config = feed_config(&[("live", server.url("/f.rss"))]);
+    config.push_str("schedule = \"* * * * * *\"\n");
+    let ws = Workspace::new(&config);
+    let mut daemon = ws.command(&["run"]).stderr(Stdio::piped()).spawn().unwrap();
+
+    let second = item(
+        "g2",
+        "https://example.com/2",
+        "Second",
+        "<p>Second story.</p>",
+    );
+    wait_for(|| ws.path("feedsift.db").exists() && count_items(&ws) >= 1);
+    server.set("/f.rss", Route::feed(rss("Live", &[first, second])));
+    wait_for(|| count_items(&ws) >= 2);
+
+    let stopped_at = Instant::now();
+    let pid = daemon.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = loop {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopped_at.elapsed() < Duration::from_secs(10),
+            "daemon still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "daemon exit status {status}");
+    let check: String = ws
+        .db()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+fn count_items(ws: &Workspace) -> i64 {
+    rusqlite::Connection::open(ws.path("feedsift.db"))
+        .and_then(|c| c.query_row("SELECT count(*) FROM items", [], |r| r.get(0)))
+        .unwrap_or(0)
+}
+
+/// Polls `condition` for up to 20 s (the daemon polls every second).
+fn wait_for(mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "condition not met within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
