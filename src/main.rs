@@ -14,6 +14,10 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_tracing(&cli.command);
+    // A panic is a bug; say so on one line (in the daemon's log) instead of a raw backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!("internal error, please report it: {info}")
+    }));
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) if commands::is_broken_pipe(&error) => ExitCode::SUCCESS,

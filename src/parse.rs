@@ -44,10 +44,27 @@ pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
         // parser versions, which feed-rs's generated ids do not promise.
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = parser.parse(body).map_err(|e| ParseError {
+    // feed-rs (through quick-xml) can panic on some encodings; one bad document must not take a
+    // worker down, so a panic becomes this feed's error.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(body)))
+        .map_err(|panic| ParseError {
+            message: format!(
+                "the feed parser failed on this document ({}); please report it",
+                panic_text(&*panic)
+            ),
+        })?;
+    let feed = parsed.map_err(|e| ParseError {
         message: explain(body, &e.to_string()),
     })?;
     Ok(convert(feed, url))
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 fn explain(body: &[u8], reason: &str) -> String {
@@ -266,6 +283,19 @@ mod tests {
             Some("2025-03-10T17:30:00Z")
         );
         assert_eq!(item.content_html.as_deref(), Some("<p>Hi</p>"));
+    }
+
+    #[test]
+    fn a_parser_panic_is_this_feed_s_error() {
+        // UTF-16 without a byte-order mark, with a comment before the root (the shape of
+        // feedparser's utf-16be-autodetect.xml) makes quick-xml 0.42 panic inside feed-rs.
+        let text =
+            "<?xml version=\"1.0\" encoding=\"utf-16\"?>\n<!--\nDescription: x\n-->\n<rss>\n</rss>";
+        let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        match parse_feed(&utf16, &Url::parse("https://e.com/").unwrap()) {
+            Ok(feed) => assert!(feed.items.is_empty()),
+            Err(e) => assert!(e.message.contains("feed parser failed"), "{}", e.message),
+        }
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub enum FeedError {
     Parse(#[from] ParseError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("internal error while processing the feed: {0}")]
+    Task(String),
 }
 
 impl FeedError {
@@ -109,7 +111,7 @@ impl Pipeline {
         }
         let batch = tokio::task::spawn_blocking(move || prepare_batch(fetched, body_hash))
             .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
+            .map_err(|e| FeedError::Task(e.to_string()))??;
         let name = feed.name.clone();
         let items = batch.items.len();
         let report = self

@@ -147,7 +147,10 @@ fn the_daemon_polls_on_schedule_and_stops_cleanly_on_sigterm() {
         "First",
         "<p>First story.</p>",
     );
-    server.set("/f.rss", Route::feed(rss("Live", std::slice::from_ref(&first))));
+    server.set(
+        "/f.rss",
+        Route::feed(rss("Live", std::slice::from_ref(&first))),
+    );
     let mut config = feed_config(&[("live", server.url("/f.rss"))]);
     config.push_str("schedule = \"* * * * * *\"\n");
     let ws = Workspace::new(&config);

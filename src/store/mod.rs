@@ -46,7 +46,7 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
     Output(#[from] std::io::Error),
-    #[error("a database task failed: {0}")]
+    #[error("a database call did not complete: {0}")]
     Task(String),
 }
 
