@@ -426,3 +426,54 @@ fn the_bundled_offline_example_runs() {
     assert!(text.lines().count() >= 4, "{text}");
     assert!(!text.contains("appeared first on"));
 }
+
+#[test]
+fn gzip_bodies_redirect_limits_and_size_caps() {
+    use std::io::Write as _;
+    let server = Server::start();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(fixture("publishers/wordpress-footer.rss").as_bytes())
+        .unwrap();
+    let mut gzipped = Route::feed(gz.finish().unwrap());
+    gzipped
+        .headers
+        .push(("Content-Encoding".into(), "gzip".into()));
+    server.set("/gz.rss", gzipped);
+    let mut redirect = Route::status(301, "");
+    redirect
+        .headers
+        .push(("Location".into(), server.url("/loop.rss")));
+    server.set("/loop.rss", redirect);
+    server.set(
+        "/big.rss",
+        Route::feed(fixture("publishers/inline-markup-related.rss")),
+    );
+    let mut config = feed_config(&[
+        ("gz", server.url("/gz.rss")),
+        ("loop", server.url("/loop.rss")),
+    ]);
+    config.push_str(&format!(
+        "\n[[feeds]]\nname = \"big\"\nurl = \"{}\"\nmax_body_size = \"2 KiB\"\n",
+        server.url("/big.rss")
+    ));
+    let ws = Workspace::new(&config);
+    let out = ws.run(&["fetch"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        server.seen("/gz.rss")[0]
+            .headers
+            .get("accept-encoding")
+            .is_some_and(|v| v.contains("gzip"))
+    );
+    assert_eq!(ws.articles().len(), 1, "the gzip feed is stored");
+    assert!(err.contains("feed \"loop\": too many redirects"), "{err}");
+    assert!(
+        server.seen("/loop.rss").len() <= 11,
+        "redirects stop at the limit"
+    );
+    assert!(
+        err.contains("feed \"big\": the feed at") && err.contains("larger than 2048 bytes"),
+        "{err}"
+    );
+}
