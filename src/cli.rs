@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use feedsift::export::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,8 +34,8 @@ pub enum Command {
     },
     /// Write stored articles to stdout or a file.
     Export {
-        #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]
-        format: ExportFormat,
+        #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+        format: Format,
         /// Only articles published since: 2025-03-01, 2025-03-01T08:00:00Z, or an age like 7d.
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
@@ -61,16 +62,6 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ExportFormat {
-    Ndjson,
-    Json,
-    Csv,
-    Markdown,
-    Atom,
-    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -12,7 +12,7 @@ use feedsift::export::{self, ExportError, Format};
 use feedsift::pipeline::{FeedOutcome, FeedRun, Pipeline};
 use feedsift::store::{ArticleFilter, FeedStatus, Store};
 
-use crate::cli::{Cli, Command, ExportFormat, ListFormat};
+use crate::cli::{Cli, Command, ListFormat};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
@@ -162,18 +162,10 @@ fn report_runs(runs: &[FeedRun]) -> ExitCode {
 fn export(
     cli: &Cli,
     filter: &ArticleFilter,
-    format: ExportFormat,
+    format: Format,
     output: Option<&PathBuf>,
 ) -> Result<ExitCode> {
     let store = existing_database(cli)?;
-    let format = match format {
-        ExportFormat::Ndjson => Format::Ndjson,
-        ExportFormat::Json => Format::Json,
-        ExportFormat::Csv => Format::Csv,
-        ExportFormat::Markdown => Format::Markdown,
-        ExportFormat::Atom => Format::Atom,
-        ExportFormat::Html => Format::Html,
-    };
     match output {
         Some(path) => {
             let count = export::export_to_file(&store, filter, format, path)?;

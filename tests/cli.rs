@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Route, Server, Workspace, feed_config, fixture, item, rss, stderr};
+use common::{Route, Server, Workspace, feed_config, fixture, item, publishers, rss, stderr};
 
 #[test]
 fn clean_reads_html_on_stdin_and_prints_text() {
@@ -33,19 +33,7 @@ fn clean_reads_html_on_stdin_and_prints_text() {
 
 #[test]
 fn search_ranks_highlights_and_explains_bad_queries() {
-    let server = Server::start();
-    server.set(
-        "/wrap.rss",
-        Route::feed(fixture("publishers/wordpress-footer.rss")),
-    );
-    server.set(
-        "/collider.rss",
-        Route::feed(fixture("publishers/inline-markup-related.rss")),
-    );
-    let ws = Workspace::new(&feed_config(&[
-        ("thewrap", server.url("/wrap.rss")),
-        ("collider", server.url("/collider.rss")),
-    ]));
+    let (_server, ws) = publishers(&[]);
     ws.ok(&["fetch"]);
     let hits = ws.ok(&["search", "Redbox"]);
     assert!(

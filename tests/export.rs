@@ -2,19 +2,10 @@
 
 mod common;
 
-use common::{Route, Server, Workspace, feed_config, fixture, item, rss, stderr};
+use common::{Route, Server, Workspace, item, publishers, rss, stderr};
 
 /// Two publisher feeds plus a hostile one, fetched into a fresh workspace.
 fn stored() -> (Server, Workspace) {
-    let server = Server::start();
-    server.set(
-        "/wrap.rss",
-        Route::feed(fixture("publishers/wordpress-footer.rss")),
-    );
-    server.set(
-        "/collider.rss",
-        Route::feed(fixture("publishers/inline-markup-related.rss")),
-    );
     let hostile_body = r#"<p onmouseover="alert(1)">Hello <script>alert('x')</script><a href="javascript:alert(2)">click</a>
         <iframe src="https://evil.example/"></iframe><img src=x onerror=alert(3)> <b>unclosed <i>markup</p>
         <p>&lt;script&gt;alert(4)&lt;/script&gt; shown as text, safely.</p>"#;
@@ -27,12 +18,7 @@ fn stored() -> (Server, Workspace) {
             hostile_body,
         )],
     );
-    server.set("/evil.rss", Route::feed(hostile));
-    let ws = Workspace::new(&feed_config(&[
-        ("thewrap", server.url("/wrap.rss")),
-        ("collider", server.url("/collider.rss")),
-        ("evil", server.url("/evil.rss")),
-    ]));
+    let (server, ws) = publishers(&[("evil", "/evil.rss", Route::feed(hostile))]);
     ws.ok(&["fetch"]);
     (server, ws)
 }

@@ -4,25 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Route, Server, Workspace, feed_config, fixture, item, rss, stderr};
+use common::{Route, Server, Workspace, feed_config, fixture, item, publishers, rss, stderr};
 use serde_json::Value;
-
-fn publishers() -> (Server, Workspace) {
-    let server = Server::start();
-    server.set(
-        "/wrap.rss",
-        Route::feed(fixture("publishers/wordpress-footer.rss")),
-    );
-    server.set(
-        "/collider.rss",
-        Route::feed(fixture("publishers/inline-markup-related.rss")),
-    );
-    let ws = Workspace::new(&feed_config(&[
-        ("thewrap", server.url("/wrap.rss")),
-        ("collider", server.url("/collider.rss")),
-    ]));
-    (server, ws)
-}
 
 fn article_with_source<'a>(articles: &'a [Value], guid: &str) -> &'a Value {
     articles
@@ -45,7 +28,7 @@ fn strings(v: &Value) -> Vec<&str> {
 
 #[test]
 fn publisher_feeds_meet_every_line_of_expected_json() {
-    let (_server, ws) = publishers();
+    let (_server, ws) = publishers(&[]);
     ws.ok(&["fetch"]);
     let articles = ws.articles();
     assert_eq!(
@@ -94,7 +77,7 @@ fn publisher_feeds_meet_every_line_of_expected_json() {
 
 #[test]
 fn ndjson_carries_the_contract_fields() {
-    let (_server, ws) = publishers();
+    let (_server, ws) = publishers(&[]);
     ws.ok(&["fetch"]);
     let articles = ws.articles();
     let wrap = article_with_source(&articles, "https://www.thewrap.com/?p=7714021");

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::store::{Article, ArticleFilter, Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Ndjson,
     Json,

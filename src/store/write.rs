@@ -90,7 +90,7 @@ fn ingest_item(
                 .execute(params![item_id, now])?;
             report.unchanged += 1;
         } else {
-            update_item(tx, item_id, item, now)?;
+            upsert_item(tx, feed_id, item, article_id, Rule::SameItem, now)?;
             update_article(tx, article_id, &item.article, now)?;
             report.updated += 1;
         }
@@ -112,7 +112,7 @@ fn ingest_item(
             (insert_article(tx, feed_id, &item.article, now)?, Rule::New)
         }
     };
-    insert_item(tx, feed_id, item, article_id, rule, now)
+    upsert_item(tx, feed_id, item, article_id, rule, now)
 }
 
 fn find_article(
@@ -209,7 +209,9 @@ fn upgrade_text(
     Ok(())
 }
 
-fn insert_item(
+/// Writes an item: inserted when new; when known (an edit), its received fields and
+/// `last_seen_at` are rewritten while its article, rule and `first_seen_at` stay.
+fn upsert_item(
     tx: &Transaction<'_>,
     feed_id: i64,
     item: &IncomingItem,
@@ -220,7 +222,11 @@ fn insert_item(
     tx.prepare_cached(
         "INSERT INTO items (feed_id, guid, link, canonical_url, title, author, published_at, summary_html,
              content_html, raw_hash, first_seen_at, last_seen_at, article_id, match_rule)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)
+         ON CONFLICT (feed_id, guid) DO UPDATE SET link = excluded.link, canonical_url = excluded.canonical_url,
+             title = excluded.title, author = excluded.author, published_at = excluded.published_at,
+             summary_html = excluded.summary_html, content_html = excluded.content_html,
+             raw_hash = excluded.raw_hash, last_seen_at = excluded.last_seen_at",
     )?
     .execute(params![
         feed_id,
@@ -236,32 +242,6 @@ fn insert_item(
         now,
         article_id,
         rule.as_str()
-    ])?;
-    Ok(())
-}
-
-fn update_item(
-    tx: &Transaction<'_>,
-    id: i64,
-    item: &IncomingItem,
-    now: &str,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "UPDATE items SET link = ?2, canonical_url = ?3, title = ?4, author = ?5, published_at = ?6,
-             summary_html = ?7, content_html = ?8, raw_hash = ?9, last_seen_at = ?10
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        item.link,
-        item.article.canonical_url,
-        item.title,
-        item.author,
-        item.published.map(time::rfc3339),
-        item.summary_html,
-        item.content_html,
-        item.raw_hash,
-        now
     ])?;
     Ok(())
 }

@@ -253,3 +253,27 @@ pub fn feed_config(feeds: &[(&str, String)]) -> String {
     }
     out
 }
+
+/// A server with the two publisher fixtures, and a workspace whose feeds.toml names them
+/// `thewrap` and `collider`, plus any `extra` feeds the test serves itself.
+pub fn publishers(extra: &[(&str, &str, Route)]) -> (Server, Workspace) {
+    let server = Server::start();
+    server.set(
+        "/wrap.rss",
+        Route::feed(fixture("publishers/wordpress-footer.rss")),
+    );
+    server.set(
+        "/collider.rss",
+        Route::feed(fixture("publishers/inline-markup-related.rss")),
+    );
+    let mut feeds = vec![
+        ("thewrap", server.url("/wrap.rss")),
+        ("collider", server.url("/collider.rss")),
+    ];
+    for (name, path, route) in extra {
+        server.set(path, route.clone());
+        feeds.push((name, server.url(path)));
+    }
+    let ws = Workspace::new(&feed_config(&feeds));
+    (server, ws)
+}
