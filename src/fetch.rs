@@ -223,18 +223,14 @@ fn request_error(url: &Url, timeout: Duration, e: reqwest::Error) -> FetchError 
     }
 }
 
-/// reqwest's top-level message is vague ("error sending request"); the cause says what happened.
+/// reqwest wraps the cause in layers that repeat the URL ("error sending request for url
+/// (...)", "client error (Connect)"); the innermost cause is the one that says what happened.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
+    let mut innermost = e;
+    while let Some(source) = innermost.source() {
+        innermost = source;
     }
-    parts.join(": ")
+    innermost.to_string()
 }
 
 /// A saved feed file. Its modification time plays the part of Last-Modified, so an unchanged
