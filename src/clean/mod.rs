@@ -23,16 +23,13 @@ pub struct Cleaned {
 
 /// Clean text of an HTML fragment: what `feedsift clean` prints.
 pub fn clean_text(html: &str) -> String {
-    paragraphs(html).join("\n\n")
+    convert(html).1.join("\n\n")
 }
 
 /// Clean text and sanitized HTML of an item's summary or content. `base` resolves relative
 /// URLs in the HTML (the item's link).
 pub fn clean_fragment(html: &str, base: Option<&Url>) -> Cleaned {
-    let mut doc = dom::parse(html);
-    dom::prune(&mut doc);
-    let mut paragraphs = text::paragraphs(&doc);
-    boilerplate::strip_text_footers(&mut paragraphs);
+    let (doc, paragraphs) = convert(html);
     let pruned = doc.root_element().inner_html();
     Cleaned {
         text: paragraphs.join("\n\n"),
@@ -42,13 +39,21 @@ pub fn clean_fragment(html: &str, base: Option<&Url>) -> Cleaned {
 
 /// A title (or other one-line field) as plain text on one line.
 pub fn inline_text(html: &str) -> String {
-    let mut doc = dom::parse(html);
-    dom::prune(&mut doc);
-    text::paragraphs(&doc)
+    convert(html)
+        .1
         .join(" ")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Parse, prune, convert, apply the text rules: the steps every entry point shares.
+fn convert(html: &str) -> (scraper::Html, Vec<String>) {
+    let mut doc = dom::parse(html);
+    dom::prune(&mut doc);
+    let mut paragraphs = text::paragraphs(&doc);
+    boilerplate::strip_text_footers(&mut paragraphs);
+    (doc, paragraphs)
 }
 
 /// The first paragraph of `text`, cut at a word boundary to at most `max_chars` characters
@@ -79,14 +84,6 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     }
     out.push('…');
     out
-}
-
-fn paragraphs(html: &str) -> Vec<String> {
-    let mut doc = dom::parse(html);
-    dom::prune(&mut doc);
-    let mut paragraphs = text::paragraphs(&doc);
-    boilerplate::strip_text_footers(&mut paragraphs);
-    paragraphs
 }
 
 #[cfg(test)]
