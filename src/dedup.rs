@@ -69,6 +69,28 @@ pub fn canonical_url(link: &str) -> Option<String> {
     Some(url.into())
 }
 
+/// `link` without its tracking parameters, everything else as it was; `None` when it has none
+/// (or is not an absolute http(s) URL).
+pub fn strip_tracking_params(link: &str) -> Option<String> {
+    let mut url = Url::parse(link.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https")
+        || !url.query_pairs().any(|(k, _)| is_tracking_param(&k))
+    {
+        return None;
+    }
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !is_tracking_param(k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Some(url.into())
+}
+
 fn is_tracking_param(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     key.starts_with("utm_") || TRACKING_PARAMS.contains(&key.as_str())

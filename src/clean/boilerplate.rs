@@ -1,13 +1,13 @@
-//! Boilerplate rules: what publishers wrap around an article that is not the article.
+//! The built-in boilerplate rules, as pure tests on attributes and on paragraph text.
 //!
-//! Two kinds of rule, both pure:
-//! - block rules look at an element (its class/id, or its whole text) and remove it from the DOM
-//!   before text conversion, so the text and the sanitized HTML lose it alike;
-//! - text rules look at paragraphs of already-flattened text (a summary the publisher reduced to
-//!   text still carries "... The post X appeared first on Y.").
+//! Element rules ([`is_chrome_marker`], [`is_tracking_pixel`], [`is_feedburner_url`]) decide
+//! whether an element goes before text conversion. Text rules look at one segment's collapsed
+//! text (see `segments`) and return where the boilerplate starts, so the caller can cut the DOM
+//! there: a footer glued to the last sentence of a flattened summary is cut, not the sentence.
 
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Datelike, Utc};
 use regex::Regex;
 
 /// Words in a class or id that mark share bars, sign-ups, related-article cards and ads.
@@ -20,6 +20,7 @@ const CHROME_WORDS: &[&str] = &[
     "share",
     "sharing",
     "sharedaddy",
+    "sharebar",
     "social",
     "newsletter",
     "subscribe",
@@ -31,7 +32,6 @@ const CHROME_WORDS: &[&str] = &[
     "ads",
     "sponsor",
     "sponsored",
-    "feedflare",
     "outbrain",
     "taboola",
 ];
@@ -46,53 +46,20 @@ pub fn is_chrome_marker(attr: &str) -> bool {
     })
 }
 
-/// "The post <title> appeared first on <site>." (WordPress, Yoast) and its variant
-/// "The post <title> first appeared on <site>.", running to the end of a paragraph.
-static WORDPRESS_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^The post\s+\S[^\n]{0,400}?\s+(?:appeared first|first appeared)\s+on\s+\S[^\n]{0,120}$",
-    )
-    .expect("footer regex is valid")
-});
-
-/// Cheap pre-check before any regex runs.
-pub fn may_hold_footer(text: &str) -> bool {
-    text.contains("appeared first on") || text.contains("first appeared on")
+/// FeedBurner's share links (`~ff/`), its per-item counters (`~r/…/~4/`) and feedsportal's
+/// equivalents. Article links through `~r/` carry text and are kept by the caller.
+pub fn is_feedburner_url(url: &str) -> bool {
+    let url = url.to_ascii_lowercase();
+    (url.contains("feedburner.com/") || url.contains("feedproxy.google.com/"))
+        && (url.contains("/~ff/") || url.contains("/~r/") || url.contains("/~a/"))
+        || url.contains("feedsportal.com/")
 }
 
-/// True when the whole text is the WordPress footer (the block is only that footer).
-pub fn is_footer(text: &str) -> bool {
-    matches!(strip_footer(text.trim()), Some(keep) if keep.is_empty())
-}
-
-/// The paragraph with a trailing WordPress footer removed, or `None` when it has none.
-/// A flattened summary glues the footer to the text before it, so the footer may start
-/// mid-paragraph; the last "The post" that starts a footer wins, because the article itself
-/// may say "the post" earlier.
-pub fn strip_footer(paragraph: &str) -> Option<String> {
-    if !may_hold_footer(paragraph) {
-        return None;
-    }
-    let paragraph = paragraph.trim_end();
-    let start = paragraph
-        .rmatch_indices("The post")
-        .map(|(i, _)| i)
-        .find(|&i| WORDPRESS_FOOTER.is_match(&paragraph[i..]))?;
-    Some(paragraph[..start].trim_end().to_string())
-}
-
-/// Text rule: removes footers from the last paragraphs of flattened text.
-pub fn strip_text_footers(paragraphs: &mut Vec<String>) {
-    let tail_start = paragraphs.len().saturating_sub(2);
-    for i in (tail_start..paragraphs.len()).rev() {
-        if let Some(keep) = strip_footer(&paragraphs[i]) {
-            if keep.is_empty() {
-                paragraphs.remove(i);
-            } else {
-                paragraphs[i] = keep;
-            }
-        }
-    }
+/// True for a FeedBurner/feedsportal container: `<div class="feedflare">`, `mf-viral`.
+pub fn is_feedburner_block(class: &str) -> bool {
+    class
+        .split_ascii_whitespace()
+        .any(|c| matches!(c, "feedflare" | "mf-viral" | "feedsportalsharing"))
 }
 
 /// Images that exist to count readers: 1x1 (or 0x0) images and known counter URLs.
@@ -107,9 +74,6 @@ pub fn is_tracking_pixel(src: Option<&str>, width: Option<&str>, height: Option<
     let Some(src) = src else { return false };
     let src = src.to_ascii_lowercase();
     const COUNTERS: &[&str] = &[
-        "feeds.feedburner.com/~r/",
-        "feedproxy.google.com/~r/",
-        "/~ff/",
         "stats.wordpress.com/",
         "pixel.wp.com/",
         "/count.gif",
@@ -118,8 +82,260 @@ pub fn is_tracking_pixel(src: Option<&str>, width: Option<&str>, height: Option<
         "/tracking/pixel",
         "pixel.quantserve.com",
         "/b.gif?",
+        "medium.com/_/stat",
+        "feeds.feedblitz.com/~/i/",
     ];
     COUNTERS.iter().any(|c| src.contains(c))
+}
+
+/// A link to a Hacker News discussion whose text is only "Comments".
+pub fn is_hacker_news_comments(href: &str, text: &str) -> bool {
+    href.contains("news.ycombinator.com/item") && text.trim().eq_ignore_ascii_case("comments")
+}
+
+fn regex(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("built-in pattern is valid")
+}
+
+/// "The post <title> appeared first on <site>." and "The post <title> first appeared on <site>.",
+/// running to the end of the paragraph.
+static WORDPRESS_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"^The post\s+\S.{0,400}?\s+(?:appeared first|first appeared)\s+on\s+\S.{0,160}$")
+});
+
+/// Where a WordPress footer starts in `text`, if the text ends with one. The last "The post"
+/// that starts a footer wins: the article itself may say "the post" earlier.
+pub fn wordpress_footer(text: &str) -> Option<usize> {
+    if !(text.contains("appeared first on") || text.contains("first appeared on")) {
+        return None;
+    }
+    let text = text.trim_end();
+    text.rmatch_indices("The post")
+        .map(|(i, _)| i)
+        .find(|&i| WORDPRESS_FOOTER.is_match(&text[i..]))
+}
+
+static MEDIUM_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\bwas originally published (?:in .{1,200}? )?on Medium,? where people are continuing the conversation by (?:highlighting and )?responding to this story\.?$",
+    )
+});
+
+/// Where Medium's "<title> was originally published in <publication> on Medium, where people
+/// are continuing the conversation…" starts: at the item's title when the text repeats it,
+/// else at the start of a paragraph that is only the footer.
+pub fn medium_footer(text: &str, title: &str) -> Option<usize> {
+    let found = MEDIUM_FOOTER.find(text.trim_end())?;
+    let before = &text[..found.start()];
+    let title = title.trim();
+    if !title.is_empty()
+        && let Some(at) = before.rfind(title)
+    {
+        return Some(at);
+    }
+    (before.chars().count() <= 300 && !before.contains(". ")).then_some(0)
+}
+
+static REPUBLISHED_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\bThis (?:article|story|piece) (?:is|was|has been) republished from .{1,200}? under a Creative Commons licen[cs]e\.?(?:\s*Read the original(?: article)?\.?)?$",
+    )
+});
+
+/// Where "This article is republished from X under a Creative Commons license. Read the
+/// original article." starts.
+pub fn republished_footer(text: &str) -> Option<usize> {
+    REPUBLISHED_FOOTER.find(text.trim_end()).map(|m| m.start())
+}
+
+static ORIGINALLY_PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:this (?:post|article|story|piece) (?:was|is) )?(?:originally|first) (?:published|posted|appeared) (?:at|on|in)\b",
+    )
+});
+
+/// A short paragraph that only says where the piece was first published.
+pub fn is_originally_published(text: &str) -> bool {
+    text.chars().count() <= 250 && ORIGINALLY_PUBLISHED.is_match(text.trim())
+}
+
+static REDDIT_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?:^|\s)submitted by\s+/?u/\S+(?:\s+to\s+/?r/\S+)?\s*(?:\[link\])?\s*(?:\[\d+ comments?\]|\[comments\])?$",
+    )
+});
+
+/// Where Reddit's "submitted by /u/x [link] [comments]" starts.
+pub fn reddit_footer(text: &str) -> Option<usize> {
+    REDDIT_FOOTER
+        .find(text.trim_end())
+        .map(|m| m.start() + usize::from(m.as_str().starts_with(char::is_whitespace)))
+}
+
+/// Link texts that only point to the rest of the article.
+static MORE_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^[\s\[(]*(?:(?:continue reading|read more|read the rest|keep reading|read on|read the full (?:story|article|post|piece)|full story|weiterlesen|lire la suite|leer más|continua a leggere)\b.{0,120}|more\s*[»→›>….\])]*)$",
+    )
+});
+
+/// "Continue reading"/"Read more" as the last words of flattened text.
+static MORE_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?i)\b(?:continue reading|read more|keep reading)\b[^.!?]{0,100}?\s*[»→›>]*$")
+});
+
+/// Where a truncation tail starts in the last paragraph, given where its last link starts
+/// (when the paragraph ends with a link). A bare "…" glued to the last word stays: it tells
+/// the reader the sentence was cut; "[…]" goes.
+pub fn truncation_tail(text: &str, last_link: Option<usize>) -> Option<usize> {
+    let text = text.trim_end();
+    if let Some(start) = last_link {
+        let before = text[..start].trim_end();
+        if MORE_LINK.is_match(&text[start..]) || ends_with_ellipsis(before) {
+            return Some(without_bracket_ellipsis(before).len());
+        }
+    }
+    let stripped = without_bracket_ellipsis(text);
+    if stripped.len() < text.len() {
+        return Some(stripped.len());
+    }
+    let found = MORE_TEXT.find(text)?;
+    let before = text[..found.start()].trim_end();
+    // "read more" inside a sentence ("you can read more about it") is not a tail.
+    let at_boundary =
+        before.is_empty() || before.ends_with(['…', '.', '!', '?', '"', '”', ')', ']']);
+    at_boundary.then(|| without_bracket_ellipsis(before).len())
+}
+
+fn ends_with_ellipsis(text: &str) -> bool {
+    text.ends_with('…')
+        || text.ends_with("...")
+        || without_bracket_ellipsis(text).len() < text.len()
+}
+
+fn without_bracket_ellipsis(text: &str) -> &str {
+    for tail in ["[…]", "[...]", "[&hellip;]"] {
+        if let Some(rest) = text.strip_suffix(tail) {
+            return rest.trim_end();
+        }
+    }
+    text
+}
+
+/// Lowercase words of a text, punctuation dropped: for comparing lines with titles.
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// True when a line only repeats the item's title.
+pub fn is_title_repeat(text: &str, title: &str) -> bool {
+    let title = words(title);
+    !title.is_empty() && words(text) == title
+}
+
+/// Words a byline or dateline is made of besides the author's name and the date's numbers.
+const BYLINE_WORDS: &[&str] = &[
+    "by",
+    "posted",
+    "published",
+    "updated",
+    "written",
+    "on",
+    "at",
+    "in",
+    "and",
+    "author",
+    "am",
+    "pm",
+    "utc",
+    "gmt",
+    "est",
+    "edt",
+    "pst",
+    "pdt",
+    "cet",
+    "cest",
+    "bst",
+    "st",
+    "nd",
+    "rd",
+    "th",
+    "the",
+    "of",
+    "last",
+    "date",
+];
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+const WEEKDAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+];
+
+/// True when a short leading line says nothing but the item's author and/or its date
+/// ("By Jane Doe | March 3, 2024", "Posted on 2024-03-03 by jane").
+pub fn is_byline(text: &str, author: Option<&str>, published: Option<DateTime<Utc>>) -> bool {
+    if text.chars().count() > 150 {
+        return false;
+    }
+    let author_words = author.map(words).unwrap_or_default();
+    let year = published.map(|p| p.year().to_string());
+    let mut names_author = false;
+    let mut names_date = false;
+    for word in words(text) {
+        if author_words.contains(&word) {
+            names_author = true;
+        } else if year.as_deref() == Some(word.as_str()) || MONTHS.contains(&word.as_str()) {
+            names_date = true;
+        } else if !(word.chars().all(|c| c.is_ascii_digit())
+            || BYLINE_WORDS.contains(&word.as_str())
+            || WEEKDAYS.contains(&word.as_str()))
+        {
+            return false;
+        }
+    }
+    names_author || names_date
 }
 
 #[cfg(test)]
@@ -127,55 +343,124 @@ mod tests {
     use super::*;
 
     #[test]
-    fn footer_forms() {
-        assert!(is_footer(
-            "The post ‘Last Take’ Review: X appeared first on TheWrap."
-        ));
-        assert!(is_footer(
-            "The post \"Quoted\" first appeared on Example News"
-        ));
-        assert!(!is_footer("The post office appeared to be closed."));
+    fn wordpress_footer_forms() {
         assert_eq!(
-            strip_footer("at its best on the set of \"Rust\" The post ‘Last Take’ Review appeared first on TheWrap.").as_deref(),
-            Some("at its best on the set of \"Rust\"")
+            wordpress_footer("The post ‘Last Take’ Review: X appeared first on TheWrap."),
+            Some(0)
         );
-        assert_eq!(strip_footer("Nothing to see here."), None);
+        assert_eq!(
+            wordpress_footer("The post \"Quoted\" first appeared on Example News"),
+            Some(0)
+        );
+        assert_eq!(
+            wordpress_footer("The post office appeared to be closed."),
+            None
+        );
+        let flat = "on the set of \"Rust\" The post ‘Last Take’ Review appeared first on TheWrap.";
+        assert_eq!(wordpress_footer(flat), flat.find("The post"));
+        let earlier = "The post was late. Then more text The post Title appeared first on Site.";
+        assert_eq!(wordpress_footer(earlier), earlier.rfind("The post"));
     }
 
     #[test]
-    fn earlier_mentions_of_the_post_are_kept() {
-        let p = "The post was late. Then more text The post Title appeared first on Site.";
+    fn platform_footers() {
+        let medium = "Screenshots in UI tests was originally published in Invironment on Medium, where people are continuing the conversation by highlighting and responding to this story.";
+        assert_eq!(medium_footer(medium, "Screenshots in UI tests"), Some(0));
+        let glued = format!("Last sentence. {medium}");
         assert_eq!(
-            strip_footer(p).as_deref(),
-            Some("The post was late. Then more text")
+            medium_footer(&glued, "Screenshots in UI tests"),
+            glued.find("Screenshots")
+        );
+        let conv = "Body ends. This article is republished from The Conversation under a Creative Commons license. Read the original article.";
+        assert_eq!(republished_footer(conv), conv.find("This article"));
+        assert!(is_originally_published(
+            "Originally published at example.com on May 3, 2021."
+        ));
+        assert!(is_originally_published(
+            "This post was originally published on my blog."
+        ));
+        assert!(!is_originally_published(
+            "Originally, the plan was different."
+        ));
+        let reddit = "Body. submitted by /u/kevincox_ca [link] [comments]";
+        assert_eq!(reddit_footer(reddit), reddit.find("submitted"));
+        assert_eq!(
+            reddit_footer("submitted by /u/x to r/rust [link] [12 comments]"),
+            Some(0)
         );
     }
 
     #[test]
-    fn chrome_markers_match_whole_words() {
+    fn truncation_tails() {
+        let t = "He said… Continue reading T →";
+        assert_eq!(
+            truncation_tail(t, t.find("Continue")),
+            Some("He said…".len())
+        );
+        let t = "WordPress excerpt […]";
+        assert_eq!(truncation_tail(t, None), Some("WordPress excerpt".len()));
+        let t = "Text … Read more »";
+        assert_eq!(truncation_tail(t, None), Some("Text …".len()));
+        let t = "Fortunately, I stil… Permalink";
+        assert_eq!(
+            truncation_tail(t, t.find("Permalink")),
+            Some("Fortunately, I stil…".len())
+        );
+        assert_eq!(truncation_tail("Read more", Some(0)), Some(0));
+        assert_eq!(
+            truncation_tail("You can read more about it in the docs", None),
+            None
+        );
+        assert_eq!(truncation_tail("See the docs", Some(8)), None);
+    }
+
+    #[test]
+    fn title_and_byline_lines() {
+        assert!(is_title_repeat("“Last Take” review:", "'Last Take' Review"));
+        assert!(!is_title_repeat(
+            "Last Take review and more",
+            "Last Take Review"
+        ));
+        let date = DateTime::parse_from_rfc3339("2024-03-03T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert!(is_byline(
+            "By Jane Doe | March 3, 2024",
+            Some("Jane Doe"),
+            Some(date)
+        ));
+        assert!(is_byline("Posted on 2024-03-03", None, Some(date)));
+        assert!(!is_byline("By the way, March was cold.", None, Some(date)));
+        assert!(!is_byline("3 things", None, None));
+    }
+
+    #[test]
+    fn element_rules() {
         assert!(is_chrome_marker("related-article"));
         assert!(is_chrome_marker("entry sharedaddy sd-sharing-enabled"));
         assert!(is_chrome_marker("jp-relatedposts"));
         assert!(!is_chrome_marker("article-body"));
         assert!(!is_chrome_marker("threads shareholders"));
-    }
-
-    #[test]
-    fn pixels() {
         assert!(is_tracking_pixel(
             Some("https://x/t.gif"),
             Some("1"),
             Some("1")
         ));
-        assert!(is_tracking_pixel(
-            Some("https://feeds.feedburner.com/~r/Foo/~4/abc"),
-            None,
-            None
-        ));
         assert!(!is_tracking_pixel(
             Some("https://x/photo.jpg"),
             Some("640"),
             Some("1")
+        ));
+        assert!(is_feedburner_url(
+            "http://feeds.feedburner.com/~ff/RockPaperShotgun?a=Yz"
+        ));
+        assert!(is_feedburner_url(
+            "https://feeds.feedburner.com/~r/Foo/~4/abc"
+        ));
+        assert!(!is_feedburner_url("https://example.com/~r/x"));
+        assert!(is_hacker_news_comments(
+            "https://news.ycombinator.com/item?id=1",
+            "Comments"
         ));
     }
 }

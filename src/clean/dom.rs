@@ -1,10 +1,13 @@
-//! Parses an HTML fragment and removes what is never article text: scripts, styles, embeds,
-//! forms, images that only count readers, and the boilerplate blocks of [`super::boilerplate`].
+//! Parses an HTML fragment and removes the elements that are never article text: scripts,
+//! styles, embeds and forms always; images that only count readers, FeedBurner junk and the
+//! chrome blocks of [`super::boilerplate`] unless the feed keeps them; the feed's own `remove`
+//! selectors.
 
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node};
 
 use super::boilerplate;
+use super::rules::{Rule, RuleSet, Rules};
 
 /// Elements whose whole subtree is dropped: code, styling, embeds and controls. Images are
 /// kept in the DOM (the sanitized HTML shows them); the text walker ignores them.
@@ -59,39 +62,106 @@ pub(super) const BLOCKS: &[&str] = &[
     "ul",
 ];
 
+/// Parses a fragment and decodes the second level of entities feeds often carry
+/// (`&amp;#8217;`), outside `<pre>`, so that rules, text and HTML all see the same characters.
 pub(super) fn parse(html: &str) -> Html {
-    Html::parse_fragment(html)
-}
-
-/// Removes dropped elements, tracking pixels and boilerplate blocks from `doc`.
-pub(super) fn prune(doc: &mut Html) {
-    let mut doomed: Vec<NodeId> = Vec::new();
-    let mut total_text: Option<usize> = None;
-    for node in doc.tree.nodes() {
-        match node.value() {
-            Node::Element(el) => {
-                let name = el.name();
-                if DROPPED.contains(&name) || (name == "img" && is_pixel(el)) {
-                    doomed.push(node.id());
-                } else if is_chrome(el) {
-                    let element = ElementRef::wrap(node).expect("element node");
-                    let total = *total_text.get_or_insert_with(|| text_len(doc.root_element()));
-                    if text_len(element) * 2 < total.max(1) {
-                        doomed.push(node.id());
-                    }
-                }
-            }
-            Node::Text(text) if boilerplate::may_hold_footer(text) => {
-                if let Some(block) = enclosing_block(node)
-                    && boilerplate::is_footer(&collapse(&block.text().collect::<String>()))
-                {
-                    doomed.push(block.id());
-                }
-            }
-            _ => {}
+    let mut doc = Html::parse_fragment(html);
+    let escaped: Vec<NodeId> = doc
+        .tree
+        .nodes()
+        .filter(|n| matches!(n.value(), Node::Text(t) if t.contains('&')))
+        .filter(|n| !n.ancestors().any(|a| is_element(a, "pre")))
+        .map(|n| n.id())
+        .collect();
+    for id in escaped {
+        if let Some(mut node) = doc.tree.get_mut(id)
+            && let Node::Text(text) = node.value()
+        {
+            let decoded = html_escape::decode_html_entities(&text.text).into_owned();
+            text.text = decoded.into();
         }
     }
-    for id in doomed {
+    doc
+}
+
+fn is_element(node: ego_tree::NodeRef<'_, Node>, name: &str) -> bool {
+    matches!(node.value(), Node::Element(el) if el.name() == name)
+}
+
+/// Removes code, styling and embeds: what is never text, whatever the rules say.
+pub(super) fn drop_code(doc: &mut Html) {
+    let doomed: Vec<NodeId> = doc
+        .tree
+        .nodes()
+        .filter(|n| matches!(n.value(), Node::Element(el) if DROPPED.contains(&el.name())))
+        .map(|n| n.id())
+        .collect();
+    detach_all(doc, doomed);
+}
+
+/// Removes what the element rules name: tracking pixels, FeedBurner junk, Hacker News
+/// "Comments" links, chrome blocks, and the feed's own `remove` selectors. Records which fired.
+pub(super) fn prune(doc: &mut Html, rules: &Rules, fired: &mut RuleSet) {
+    drop_code(doc);
+    let mut doomed: Vec<(NodeId, Rule)> = Vec::new();
+    let mut total_text: Option<usize> = None;
+    for node in doc.tree.nodes() {
+        let Some(element) = ElementRef::wrap(node) else {
+            continue;
+        };
+        if let Some(rule) = element_rule(element) {
+            if rule == Rule::ChromeBlocks {
+                let total = *total_text.get_or_insert_with(|| text_len(doc.root_element()));
+                if text_len(element) * 2 >= total.max(1) {
+                    continue;
+                }
+            }
+            doomed.push((node.id(), rule));
+        }
+    }
+    for selector in rules.selectors() {
+        doomed.extend(doc.select(selector).map(|el| (el.id(), Rule::Remove)));
+    }
+    doomed.retain(|(_, rule)| rules.enabled(*rule));
+    for (_, rule) in &doomed {
+        fired.insert(*rule);
+    }
+    detach_all(doc, doomed.into_iter().map(|(id, _)| id).collect());
+}
+
+/// The built-in rule that removes this element, if any.
+fn element_rule(element: ElementRef<'_>) -> Option<Rule> {
+    let el = element.value();
+    match el.name() {
+        "img" if el.attr("src").is_some_and(boilerplate::is_feedburner_url) => {
+            return Some(Rule::Feedburner);
+        }
+        "img" if is_pixel(el) => return Some(Rule::TrackingPixel),
+        "a" => {
+            let href = el.attr("href").unwrap_or("");
+            let text: String = element.text().collect();
+            if boilerplate::is_feedburner_url(href)
+                && (href.contains("/~ff/") || text.trim().is_empty())
+            {
+                return Some(Rule::Feedburner);
+            }
+            if boilerplate::is_hacker_news_comments(href, &text) {
+                return Some(Rule::HackerNewsComments);
+            }
+        }
+        _ => {}
+    }
+    if el
+        .attr("class")
+        .is_some_and(boilerplate::is_feedburner_block)
+    {
+        return Some(Rule::Feedburner);
+    }
+    is_chrome(el).then_some(Rule::ChromeBlocks)
+}
+
+fn detach_all(doc: &mut Html, ids: Vec<NodeId>) {
+    for id in ids {
         if let Some(mut node) = doc.tree.get_mut(id) {
             node.detach();
         }
@@ -107,16 +177,6 @@ fn is_chrome(el: &scraper::node::Element) -> bool {
         || el.attr("id").is_some_and(boilerplate::is_chrome_marker)
 }
 
-fn enclosing_block(node: ego_tree::NodeRef<'_, Node>) -> Option<ElementRef<'_>> {
-    node.ancestors()
-        .filter_map(ElementRef::wrap)
-        .find(|el| BLOCKS.contains(&el.value().name()))
-}
-
 fn text_len(el: ElementRef<'_>) -> usize {
     el.text().map(|t| t.trim().chars().count()).sum()
-}
-
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -130,13 +130,7 @@ impl Walker {
             self.current.push_str(&text.replace("\r\n", "\n"));
             return;
         }
-        // Feeds often escape twice (`&amp;#8217;`): the parser undid one level, undo the other.
-        let decoded = if text.contains('&') {
-            html_escape::decode_html_entities(text)
-        } else {
-            text.into()
-        };
-        for ch in decoded.chars() {
+        for ch in text.chars() {
             if is_space(ch) {
                 self.pending_space = true;
             } else if !is_invisible(ch) {

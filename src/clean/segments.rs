@@ -1,0 +1,296 @@
+//! Paragraph-sized pieces of the DOM ("segments"), so that text rules edit the DOM itself and
+//! the clean text and the sanitized HTML lose exactly the same words.
+//!
+//! A segment is a maximal run of sibling inline nodes (text, inline elements, `<br>`, images)
+//! under one parent: the text of one `<p>`, one list item, one table row, or a bare text run.
+//! Its `text` is what the rules read: whitespace collapsed, `<br>` as a space.
+
+use std::collections::HashSet;
+
+use ego_tree::NodeId;
+use scraper::{Html, Node};
+
+use super::dom::BLOCKS;
+
+#[derive(Debug, Clone)]
+pub(super) struct Segment {
+    /// The run's top-level nodes, in order.
+    roots: Vec<NodeId>,
+    /// Collapsed text of the run.
+    pub text: String,
+    /// Byte offset in `text` where each text node's contribution starts.
+    pieces: Vec<(usize, NodeId)>,
+    /// Byte ranges in `text` covered by each link (`<a>`), in order.
+    pub links: Vec<(usize, usize)>,
+}
+
+impl Segment {
+    /// True when the segment ends with a link and nothing after it.
+    pub fn last_link_start(&self) -> Option<usize> {
+        let (start, end) = *self.links.last()?;
+        (self.text[end..].trim().is_empty()).then_some(start)
+    }
+}
+
+/// The segments of `doc` that hold any text, in document order.
+pub(super) fn segments(doc: &Html) -> Vec<Segment> {
+    let holders = block_holders(doc);
+    let mut out = Vec::new();
+    collect(doc.tree.root(), &holders, &mut out);
+    out
+}
+
+/// Elements that are blocks or contain one: these split runs instead of joining them.
+fn block_holders(doc: &Html) -> HashSet<NodeId> {
+    let mut holders = HashSet::new();
+    for node in doc.tree.nodes() {
+        if let Node::Element(el) = node.value()
+            && BLOCKS.contains(&el.name())
+        {
+            for id in std::iter::once(node.id()).chain(node.ancestors().map(|a| a.id())) {
+                if !holders.insert(id) {
+                    break;
+                }
+            }
+        }
+    }
+    holders
+}
+
+fn collect(parent: ego_tree::NodeRef<'_, Node>, holders: &HashSet<NodeId>, out: &mut Vec<Segment>) {
+    let mut run: Vec<NodeId> = Vec::new();
+    for child in parent.children() {
+        let splits = match child.value() {
+            Node::Element(_) => holders.contains(&child.id()),
+            Node::Text(_) => false,
+            _ => continue,
+        };
+        if splits {
+            flush(parent, &mut run, out);
+            collect(child, holders, out);
+        } else {
+            run.push(child.id());
+        }
+    }
+    flush(parent, &mut run, out);
+}
+
+fn flush(parent: ego_tree::NodeRef<'_, Node>, run: &mut Vec<NodeId>, out: &mut Vec<Segment>) {
+    if run.is_empty() {
+        return;
+    }
+    let roots = std::mem::take(run);
+    let mut builder = TextBuilder::default();
+    for &id in &roots {
+        if let Some(node) = parent.tree().get(id) {
+            builder.add(node);
+        }
+    }
+    if !builder.text.trim().is_empty() {
+        out.push(Segment {
+            roots,
+            text: builder.text,
+            pieces: builder.pieces,
+            links: builder.links,
+        });
+    }
+}
+
+#[derive(Default)]
+struct TextBuilder {
+    text: String,
+    pieces: Vec<(usize, NodeId)>,
+    links: Vec<(usize, usize)>,
+    pending_space: bool,
+}
+
+impl TextBuilder {
+    fn add(&mut self, node: ego_tree::NodeRef<'_, Node>) {
+        match node.value() {
+            Node::Text(t) => {
+                self.pieces.push((self.text.len(), node.id()));
+                for ch in t.chars() {
+                    if ch.is_whitespace() || ch == '\u{a0}' {
+                        self.pending_space = true;
+                    } else {
+                        if self.pending_space && !self.text.is_empty() {
+                            self.text.push(' ');
+                        }
+                        self.pending_space = false;
+                        self.text.push(ch);
+                    }
+                }
+            }
+            Node::Element(el) => {
+                if el.name() == "br" {
+                    self.pending_space = true;
+                }
+                let is_link = el.name() == "a";
+                let start = self.text.len() + usize::from(self.pending_space && is_link);
+                for child in node.children() {
+                    self.add(child);
+                }
+                if is_link && self.text.len() > start {
+                    self.links
+                        .push((start.min(self.text.len()), self.text.len()));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Removes a segment's nodes, then any ancestor left without text or images.
+pub(super) fn remove(doc: &mut Html, segment: &Segment) {
+    let parent = segment
+        .roots
+        .first()
+        .and_then(|&id| doc.tree.get(id))
+        .and_then(|n| n.parent())
+        .map(|p| p.id());
+    for &id in &segment.roots {
+        if let Some(mut node) = doc.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+    if let Some(parent) = parent {
+        remove_if_empty(doc, parent);
+    }
+}
+
+/// Keeps the first `keep` bytes of the segment's text and removes everything after them.
+pub(super) fn truncate(doc: &mut Html, segment: &Segment, keep: usize) {
+    let keep = floor_char_boundary(&segment.text, keep);
+    if segment.text[..keep].trim().is_empty() {
+        remove(doc, segment);
+        return;
+    }
+    // The text node holding the cut, and the part of it that stays.
+    let Some(index) = segment.pieces.iter().rposition(|&(start, _)| start < keep) else {
+        return;
+    };
+    let (start, cut_node) = segment.pieces[index];
+    let end = segment
+        .pieces
+        .get(index + 1)
+        .map_or(segment.text.len(), |&(s, _)| s);
+    let kept = segment.text[start..keep.min(end)].trim_end().to_string();
+    let following = nodes_after(doc, segment, cut_node);
+    if let Some(mut node) = doc.tree.get_mut(cut_node)
+        && let Node::Text(text) = node.value()
+    {
+        text.text = kept.into();
+    }
+    for id in following {
+        if let Some(mut node) = doc.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+}
+
+/// Nodes of the segment after `cut` in document order, except `cut`'s ancestors.
+fn nodes_after(doc: &Html, segment: &Segment, cut: NodeId) -> Vec<NodeId> {
+    let ancestors: HashSet<NodeId> = doc
+        .tree
+        .get(cut)
+        .map(|n| n.ancestors().map(|a| a.id()).collect())
+        .unwrap_or_default();
+    let mut seen_cut = false;
+    let mut out = Vec::new();
+    for &root in &segment.roots {
+        let Some(root) = doc.tree.get(root) else {
+            continue;
+        };
+        for node in root.descendants() {
+            if node.id() == cut {
+                seen_cut = true;
+            } else if seen_cut && !ancestors.contains(&node.id()) {
+                out.push(node.id());
+            }
+        }
+    }
+    out
+}
+
+fn remove_if_empty(doc: &mut Html, mut id: NodeId) {
+    loop {
+        let Some(node) = doc.tree.get(id) else { return };
+        let Some(parent) = node.parent() else { return };
+        if parent.parent().is_none() || !is_empty(node) {
+            return;
+        }
+        let parent_id = parent.id();
+        if let Some(mut node) = doc.tree.get_mut(id) {
+            node.detach();
+        }
+        id = parent_id;
+    }
+}
+
+fn is_empty(node: ego_tree::NodeRef<'_, Node>) -> bool {
+    node.descendants().all(|d| match d.value() {
+        Node::Text(t) => t.trim().is_empty(),
+        Node::Element(el) => !matches!(el.name(), "img" | "picture" | "hr"),
+        _ => true,
+    })
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(html: &str) -> Vec<String> {
+        segments(&Html::parse_fragment(html))
+            .into_iter()
+            .map(|s| s.text)
+            .collect()
+    }
+
+    #[test]
+    fn runs_split_at_blocks() {
+        assert_eq!(
+            texts("<p>a <em>b</em>, c</p><div>lead<p>inner</p>tail</div><ul><li>x</li></ul>"),
+            ["a b, c", "lead", "inner", "tail", "x"]
+        );
+        assert_eq!(texts("bare text<br>more"), ["bare text more"]);
+    }
+
+    #[test]
+    fn links_are_located() {
+        let segs = segments(&Html::parse_fragment(
+            r#"<p>Text… <a href="/x">Continue reading <span>T</span> →</a></p>"#,
+        ));
+        let s = &segs[0];
+        let start = s.last_link_start().unwrap();
+        assert_eq!(&s.text[start..], "Continue reading T →");
+    }
+
+    #[test]
+    fn truncate_keeps_the_head_and_drops_the_rest() {
+        let mut doc =
+            Html::parse_fragment(r#"<p>Keep <b>this</b> part. Drop <a href="/">me</a> now</p>"#);
+        let seg = segments(&doc).remove(0);
+        let cut = seg.text.find(" Drop").unwrap();
+        truncate(&mut doc, &seg, cut);
+        assert_eq!(
+            doc.root_element().inner_html(),
+            "<p>Keep <b>this</b> part.</p>"
+        );
+    }
+
+    #[test]
+    fn remove_takes_empty_parents_along() {
+        let mut doc = Html::parse_fragment("<p>Keep</p><div><p><em>gone</em></p></div>");
+        let seg = segments(&doc).remove(1);
+        remove(&mut doc, &seg);
+        assert_eq!(doc.root_element().inner_html(), "<p>Keep</p>");
+    }
+}
