@@ -5,15 +5,20 @@
 //! Parsing and cleaning are CPU work and the store is blocking, so both run on tokio's
 //! blocking pool; only the fetch itself runs on the async workers.
 
+use std::collections::{HashMap, HashSet};
+
 use futures::StreamExt;
 use url::Url;
 
-use crate::clean;
+use crate::clean::{self, Cleaned, Rules, learn, learn::ItemKeys};
 use crate::config::{Config, FeedConfig};
 use crate::dedup;
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher};
 use crate::parse::{self, Item, ParseError};
-use crate::store::{ArticleDraft, FeedBatch, IncomingItem, IngestReport, Store, StoreError};
+use crate::store::{
+    ArticleDraft, BoilerplateSample, FeedBatch, IncomingItem, IngestReport, LearnedPattern, Store,
+    StoreError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
@@ -109,9 +114,16 @@ impl Pipeline {
         if state.body_hash.as_deref() == Some(body_hash.as_str()) {
             return self.unchanged(feed, fetched.status).await;
         }
-        let batch = tokio::task::spawn_blocking(move || prepare_batch(fetched, body_hash))
-            .await
-            .map_err(|e| FeedError::Task(e.to_string()))??;
+        let name = feed.name.clone();
+        let sample = self
+            .store
+            .blocking(move |s| s.boilerplate_sample(&name, LEARN_SAMPLE))
+            .await?;
+        let rules = feed.rules.clone();
+        let batch =
+            tokio::task::spawn_blocking(move || prepare_batch(fetched, body_hash, &rules, &sample))
+                .await
+                .map_err(|e| FeedError::Task(e.to_string()))??;
         let name = feed.name.clone();
         let items = batch.items.len();
         let report = self
@@ -134,49 +146,176 @@ impl Pipeline {
     }
 }
 
-/// Parses a fetched body and prepares every item for the store (pure CPU work).
-pub fn prepare_batch(fetched: Fetched, body_hash: String) -> Result<FeedBatch, ParseError> {
+/// Items sampled from the store, besides the fetched ones, when learning boilerplate.
+pub const LEARN_SAMPLE: usize = 50;
+
+/// Parses a fetched body and prepares every item for the store (pure CPU work): prune each
+/// item, learn the feed's boilerplate from them and the stored `sample`, finish each item.
+pub fn prepare_batch(
+    fetched: Fetched,
+    body_hash: String,
+    rules: &Rules,
+    sample: &BoilerplateSample,
+) -> Result<FeedBatch, ParseError> {
     let feed = parse::parse_feed(&fetched.body, &fetched.url)?;
+    let pruned: Vec<PrunedItem> = feed
+        .items
+        .into_iter()
+        .map(|item| prune_item(item, rules))
+        .collect();
+    let (learned, patterns) = learn_feed(&pruned, sample);
     Ok(FeedBatch {
         title: feed.title,
         site_url: feed.site_url,
         status: fetched.status,
         validators: fetched.validators,
         body_hash,
-        items: feed.items.into_iter().map(prepare_item).collect(),
+        items: pruned
+            .into_iter()
+            .map(|p| p.finish(&learned, rules))
+            .collect(),
+        learned: patterns,
     })
 }
 
-/// Cleans one item and computes its dedup keys.
-pub fn prepare_item(item: Item) -> IncomingItem {
+/// An item after every cleaning rule but learned boilerplate.
+pub struct PrunedItem {
+    item: Item,
+    title: String,
+    summary: Option<clean::Pruned>,
+    content: Option<clean::Pruned>,
+}
+
+/// Applies the feed's rules to an item's summary and content.
+pub fn prune_item(item: Item, rules: &Rules) -> PrunedItem {
+    let title = clean::inline_text(&item.title_html);
     let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+    let ctx = clean::Context {
+        title: &title,
+        author: item.author.as_deref(),
+        published: item.published,
+        base: base.as_ref(),
+    };
     let summary = item
         .summary_html
         .as_deref()
-        .map(|h| clean::clean_fragment(h, base.as_ref()))
-        .unwrap_or_default();
+        .map(|h| clean::prune(h, &ctx, rules));
     let content = item
         .content_html
         .as_deref()
-        .map(|h| clean::clean_fragment(h, base.as_ref()))
-        .unwrap_or_default();
+        .map(|h| clean::prune(h, &ctx, rules));
+    PrunedItem {
+        item,
+        title,
+        summary,
+        content,
+    }
+}
+
+impl PrunedItem {
+    fn edges(&self) -> impl Iterator<Item = &(u64, String)> {
+        self.summary
+            .iter()
+            .chain(&self.content)
+            .flat_map(|p| p.edges())
+    }
+
+    /// The keys learning counts for this item.
+    pub fn keys(&self) -> ItemKeys {
+        let mut keys: Vec<u64> = self.edges().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        ItemKeys {
+            guid: self.item.guid.clone(),
+            keys,
+        }
+    }
+
+    /// Removes learned boilerplate, converts to text and computes the dedup keys.
+    pub fn finish(self, learned: &HashSet<u64>, rules: &Rules) -> IncomingItem {
+        let keys = self.keys().keys;
+        let summary = self
+            .summary
+            .map(|p| p.finish(learned, rules))
+            .unwrap_or_default();
+        let content = self
+            .content
+            .map(|p| p.finish(learned, rules))
+            .unwrap_or_default();
+        let item = self.item;
+        let article = draft(&item, self.title, &summary, &content);
+        IncomingItem {
+            raw_hash: raw_hash(&item),
+            truncated: summary.truncated || content.truncated,
+            edge_keys: keys,
+            title: article.title.clone(),
+            guid: item.guid,
+            link: item.link,
+            author: item.author,
+            published: item.published,
+            summary_html: item.summary_html,
+            content_html: item.content_html,
+            article,
+        }
+    }
+}
+
+/// What the feed's items and the stored sample teach: the keys to remove now (new and
+/// previously learned) and the patterns to store, each with an example paragraph.
+pub fn learn_feed(
+    items: &[PrunedItem],
+    sample: &BoilerplateSample,
+) -> (HashSet<u64>, Vec<LearnedPattern>) {
+    let mut keys: Vec<ItemKeys> = items.iter().map(PrunedItem::keys).collect();
+    let fetched: HashSet<&str> = items.iter().map(|i| i.item.guid.as_str()).collect();
+    keys.extend(
+        sample
+            .recent
+            .iter()
+            .filter(|k| !fetched.contains(k.guid.as_str()))
+            .cloned(),
+    );
+    let counts = learn::learn(&keys);
+    let examples: HashMap<u64, &str> = items
+        .iter()
+        .flat_map(PrunedItem::edges)
+        .map(|(k, text)| (*k, text.as_str()))
+        .collect();
+    let patterns = counts
+        .iter()
+        .map(|(&key, &items)| LearnedPattern {
+            key,
+            example: examples.get(&key).copied().unwrap_or("").to_string(),
+            items,
+        })
+        .collect();
+    let apply = counts
+        .into_keys()
+        .chain(sample.learned.iter().copied())
+        .collect();
+    (apply, patterns)
+}
+
+/// The article an item makes: its body is the content, or the summary when there is none.
+fn draft(item: &Item, title: String, summary: &Cleaned, content: &Cleaned) -> ArticleDraft {
     let body = if content.text.is_empty() {
-        &summary
+        summary
     } else {
-        &content
+        content
     };
     let summary_text = if summary.text.is_empty() {
         clean::excerpt(&content.text, DERIVED_SUMMARY_CHARS)
     } else {
         summary.text.clone()
     };
-    let mut title = clean::inline_text(&item.title_html);
-    if title.is_empty() {
-        title = clean::excerpt(&body.text, 80);
-    }
-    let article = ArticleDraft {
+    let title = if title.is_empty() {
+        clean::excerpt(&body.text, 80)
+    } else {
+        title
+    };
+    ArticleDraft {
         canonical_url: item.link.as_deref().and_then(dedup::canonical_url),
-        title: title.clone(),
+        title,
         author: item.author.clone(),
         published: item.published,
         summary: summary_text,
@@ -184,17 +323,6 @@ pub fn prepare_item(item: Item) -> IncomingItem {
         content_html: body.html.clone(),
         content_hash: blake3::hash(body.text.as_bytes()).to_hex()[..32].to_string(),
         fingerprint: dedup::fingerprint(&body.text),
-    };
-    IncomingItem {
-        raw_hash: raw_hash(&item),
-        guid: item.guid,
-        link: item.link,
-        title,
-        author: item.author,
-        published: item.published,
-        summary_html: item.summary_html,
-        content_html: item.content_html,
-        article,
     }
 }
 

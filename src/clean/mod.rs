@@ -64,7 +64,7 @@ pub struct Pruned {
     base: Option<Url>,
     truncated: bool,
     fired: RuleSet,
-    edge_keys: Vec<u64>,
+    edges: Vec<(u64, String)>,
 }
 
 /// Steps 1-3: parse and apply every rule except learned boilerplate.
@@ -73,23 +73,25 @@ pub fn prune(html: &str, ctx: &Context<'_>, rules: &Rules) -> Pruned {
     let mut fired = RuleSet::default();
     dom::prune(&mut doc, rules, &mut fired);
     let truncated = apply_text_rules(&mut doc, ctx, rules, &mut fired);
-    let edge_keys = edges(&segments::segments(&doc))
-        .filter_map(|s| learn::key(&s.text, ctx.title))
-        .collect::<Vec<_>>();
+    let mut seen = HashSet::new();
+    let edges = edges(&segments::segments(&doc))
+        .filter_map(|s| Some((learn::key(&s.text, ctx.title)?, s.text.clone())))
+        .filter(|(key, _)| seen.insert(*key))
+        .collect();
     Pruned {
         doc,
         title: ctx.title.to_string(),
         base: ctx.base.cloned(),
         truncated,
         fired,
-        edge_keys: dedup_keys(edge_keys),
+        edges,
     }
 }
 
 impl Pruned {
-    /// Keys of the head and tail paragraphs, for learning the feed's boilerplate.
-    pub fn edge_keys(&self) -> &[u64] {
-        &self.edge_keys
+    /// The head and tail paragraphs with their keys, for learning the feed's boilerplate.
+    pub fn edges(&self) -> &[(u64, String)] {
+        &self.edges
     }
 
     /// Steps 4-5: removes edge paragraphs whose key is in `learned` (never the last text
@@ -153,12 +155,6 @@ fn edges(segs: &[segments::Segment]) -> impl Iterator<Item = &segments::Segment>
     let head = learn::HEAD.min(segs.len());
     let tail_start = segs.len().saturating_sub(learn::TAIL).max(head);
     segs[..head].iter().chain(&segs[tail_start..])
-}
-
-fn dedup_keys(mut keys: Vec<u64>) -> Vec<u64> {
-    let mut seen = HashSet::new();
-    keys.retain(|k| seen.insert(*k));
-    keys
 }
 
 /// Step 3. Returns whether a truncation tail was cut.

@@ -14,6 +14,7 @@ use std::time::Duration;
 use toml::Spanned;
 use url::Url;
 
+use crate::clean;
 pub use error::ConfigError;
 use raw::{RawConfig, RawDefaults, RawFeed};
 
@@ -54,6 +55,9 @@ pub struct FeedConfig {
     /// Limit for the whole request, from connecting to the last body byte.
     pub timeout: Duration,
     pub max_body_size: u64,
+    /// Cleaning rules: the built-ins minus `keep_boilerplate`, plus `remove`/`remove_text`
+    /// from `[defaults]` and from the feed.
+    pub rules: clean::Rules,
 }
 
 /// Where a feed comes from: the web, or a saved file (handy offline and in tests).
@@ -143,6 +147,8 @@ impl Validator<'_> {
             None => DEFAULT_CONCURRENCY,
         };
         let client = self.client(&raw.defaults)?;
+        let d = &raw.defaults;
+        self.check_rules(&d.remove, &d.remove_text, &d.keep_boilerplate, "[defaults]")?;
         let mut feeds: Vec<FeedConfig> = Vec::with_capacity(raw.feeds.len());
         for raw_feed in &raw.feeds {
             let feed = self.feed(raw_feed.get_ref(), &raw.defaults)?;
@@ -205,13 +211,67 @@ impl Validator<'_> {
             Some(s) => units::size(s.get_ref()).map_err(|m| self.err(s, m))?,
             None => DEFAULT_MAX_BODY_SIZE,
         };
+        let rules = self.rules(raw, d, &name)?;
         Ok(FeedConfig {
             name,
             source,
             schedule,
             timeout,
             max_body_size,
+            rules,
         })
+    }
+
+    /// Compiles the `[defaults]` rules followed by the feed's own.
+    fn rules(
+        &self,
+        raw: &RawFeed,
+        d: &RawDefaults,
+        feed: &str,
+    ) -> Result<clean::Rules, ConfigError> {
+        self.check_rules(
+            &raw.remove,
+            &raw.remove_text,
+            &raw.keep_boilerplate,
+            &format!("feed \"{feed}\""),
+        )?;
+        let join = |defaults: &Option<Spanned<Vec<String>>>, own: &Option<Spanned<Vec<String>>>| {
+            [defaults, own]
+                .into_iter()
+                .flatten()
+                .flat_map(|l| l.get_ref().iter().cloned())
+                .collect::<Vec<_>>()
+        };
+        clean::Rules::compile(
+            &join(&d.remove, &raw.remove),
+            &join(&d.remove_text, &raw.remove_text),
+            &join(&d.keep_boilerplate, &raw.keep_boilerplate),
+        )
+        .map_err(|e| error::at(self.path, self.text, None, format!("feed \"{feed}\": {e}")))
+    }
+
+    /// Compiles each rule list on its own, so an error points at the list and entry at fault.
+    fn check_rules(
+        &self,
+        remove: &Option<Spanned<Vec<String>>>,
+        remove_text: &Option<Spanned<Vec<String>>>,
+        keep: &Option<Spanned<Vec<String>>>,
+        owner: &str,
+    ) -> Result<(), ConfigError> {
+        let checks: [(
+            &Option<Spanned<Vec<String>>>,
+            fn(&[String]) -> Result<clean::Rules, clean::RuleError>,
+        ); 3] = [
+            (remove, |l| clean::Rules::compile(l, &[], &[])),
+            (remove_text, |l| clean::Rules::compile(&[], l, &[])),
+            (keep, |l| clean::Rules::compile(&[], &[], l)),
+        ];
+        for (list, compile) in checks {
+            if let Some(list) = list {
+                compile(list.get_ref()).map_err(|e| self.err(list, format!("{owner}: {e}")))?;
+            }
+        }
+        Ok(())
     }
 
     fn duration(&self, raw: &Spanned<raw::RawDuration>) -> Result<Duration, ConfigError> {

@@ -26,6 +26,9 @@ pub(super) struct RawDefaults {
     pub connect_timeout: Option<Spanned<RawDuration>>,
     pub max_redirects: Option<Spanned<u64>>,
     pub user_agent: Option<Spanned<String>>,
+    pub remove: Option<Spanned<Vec<String>>>,
+    pub remove_text: Option<Spanned<Vec<String>>>,
+    pub keep_boilerplate: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +39,9 @@ pub(super) struct RawFeed {
     pub schedule: Option<Spanned<String>>,
     pub timeout: Option<Spanned<RawDuration>>,
     pub max_body_size: Option<Spanned<RawSize>>,
+    pub remove: Option<Spanned<Vec<String>>>,
+    pub remove_text: Option<Spanned<Vec<String>>>,
+    pub keep_boilerplate: Option<Spanned<Vec<String>>>,
 }
 
 /// A duration as users write it: whole seconds (`30`) or text with a unit (`"30s"`, `"2m"`).

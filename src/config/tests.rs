@@ -96,3 +96,49 @@ fn wrong_types_are_reported_with_position() {
     let m = message("concurrency = \"many\"\n");
     assert!(m.starts_with("/etc/feedsift/feeds.toml:1:15:"), "{m}");
 }
+
+#[test]
+fn cleaning_rules_combine_defaults_and_feed() {
+    let c = load(
+        r#"
+[defaults]
+remove = [".ad"]
+keep_boilerplate = ["byline-repeat"]
+
+[[feeds]]
+name = "a"
+url = "https://example.com/a"
+remove_text = ["^Sponsored by"]
+keep_boilerplate = ["learned"]
+"#,
+    )
+    .unwrap();
+    let rules = &c.feeds[0].rules;
+    assert!(!rules.enabled(clean::Rule::Learned));
+    assert!(!rules.enabled(clean::Rule::BylineRepeat));
+    assert!(rules.enabled(clean::Rule::WordpressFooter));
+    let expected = clean::Rules::compile(
+        &[".ad".into()],
+        &["^Sponsored by".into()],
+        &["byline-repeat".into(), "learned".into()],
+    )
+    .unwrap();
+    assert_eq!(rules, &expected);
+}
+
+#[test]
+fn bad_cleaning_rules_name_the_feed_and_line() {
+    let feed = "[[feeds]]\nname = \"news\"\nurl = \"https://e.com/f\"\n";
+    let m = message(&format!("{feed}remove = [\"div.ok\", \"p[\"]\n"));
+    assert!(
+        m.contains("feeds.toml:4:") && m.contains("feed \"news\""),
+        "{m}"
+    );
+    assert!(m.contains("`remove` entry 1") && m.contains("p["), "{m}");
+    let m = message(&format!("{feed}remove_text = [\"(unclosed\"]\n"));
+    assert!(m.contains("regular expression") && m.contains(":4:"), "{m}");
+    let m = message(&format!("{feed}keep_boilerplate = [\"wordpres-footer\"]\n"));
+    assert!(m.contains("did you mean `wordpress-footer`"), "{m}");
+    let m = message("[defaults]\nremove = [\"##\"]\n");
+    assert!(m.contains("[defaults]") && m.contains(":2:"), "{m}");
+}

@@ -82,6 +82,20 @@ CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, content ON articles BE
     INSERT INTO articles_fts(rowid, title, content) VALUES (new.id, new.title, new.content);
 END;
 "#,
+    // 2: cleaning: learned boilerplate per feed, truncation and learning keys per item.
+    r#"
+ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN edge_keys TEXT NOT NULL DEFAULT '';
+CREATE TABLE boilerplate (
+    feed_id    INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    example    TEXT NOT NULL,
+    items      INTEGER NOT NULL,
+    learned_at TEXT NOT NULL,
+    seen_at    TEXT NOT NULL,
+    PRIMARY KEY (feed_id, key)
+);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -119,6 +133,34 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, CURRENT_VERSION);
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO feeds (id, name, url) VALUES (1, 'f', 'u');
+             INSERT INTO articles (id, feed_id, title, published_at, summary, content, content_html,
+                 content_hash, created_at, updated_at) VALUES (1, 1, 't', 'p', 's', 'c', 'h', 'x', 'n', 'n');
+             INSERT INTO items (feed_id, guid, title, raw_hash, first_seen_at, last_seen_at, article_id,
+                 match_rule) VALUES (1, 'g', 't', 'r', 'n', 'n', 1, 'new');",
+        )
+        .unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let (truncated, keys): (i64, String) = conn
+            .query_row(
+                "SELECT truncated, edge_keys FROM items WHERE guid = 'g'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((truncated, keys.as_str()), (0, ""));
+        let learned: i64 = conn
+            .query_row("SELECT count(*) FROM boilerplate", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(learned, 0);
     }
 
     #[test]

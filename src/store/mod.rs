@@ -16,6 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::clean::learn::ItemKeys;
 use crate::config::FeedConfig;
 use crate::fetch::Validators;
 
@@ -76,6 +77,26 @@ pub trait Backend: Send + Sync {
         each: &mut dyn FnMut(Article) -> std::io::Result<()>,
     ) -> Result<usize, StoreError>;
     fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError>;
+    /// The learned boilerplate of a feed and the edge keys of its `recent` latest items.
+    fn boilerplate_sample(
+        &self,
+        feed: &str,
+        recent: usize,
+    ) -> Result<BoilerplateSample, StoreError>;
+    /// What a feed learned, most widespread first.
+    fn learned_boilerplate(&self, feed: &str) -> Result<Vec<LearnedBoilerplate>, StoreError>;
+    /// Every stored item of a feed, with its raw HTML.
+    fn stored_items(&self, feed: &str) -> Result<Vec<StoredItem>, StoreError>;
+    /// Every stored item (of any feed) of these articles.
+    fn items_of_articles(&self, ids: &[i64]) -> Result<Vec<StoredItem>, StoreError>;
+    /// Writes a reprocessed feed in one transaction (rolled back when `dry_run`) and returns
+    /// the articles whose text changed.
+    fn apply_reprocess(
+        &self,
+        feed: &str,
+        result: &Reprocessed,
+        dry_run: bool,
+    ) -> Result<Vec<ArticleChange>, StoreError>;
 }
 
 /// A cloneable handle on the database.
@@ -128,6 +149,8 @@ pub struct FeedBatch {
     pub validators: Validators,
     pub body_hash: String,
     pub items: Vec<IncomingItem>,
+    /// The feed's boilerplate as learned with this fetch.
+    pub learned: Vec<LearnedPattern>,
 }
 
 /// A feed item as received, with the article it would make if it is a new story.
@@ -143,7 +166,73 @@ pub struct IncomingItem {
     pub content_html: Option<String>,
     /// Hash of all received fields: an item whose hash is unchanged is not rewritten.
     pub raw_hash: String,
+    /// A truncation tail was removed: the feed carries only the start of the article.
+    pub truncated: bool,
+    /// Keys of the head and tail paragraphs, for learning the feed's boilerplate.
+    pub edge_keys: Vec<u64>,
     pub article: ArticleDraft,
+}
+
+/// A paragraph learned as one feed's boilerplate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LearnedPattern {
+    pub key: u64,
+    /// The paragraph as last seen ("" when only stored items carried it this time).
+    pub example: String,
+    /// How many items carried it when it was last learned.
+    pub items: usize,
+}
+
+/// What learning needs from the store: what the feed learned so far, and the edge keys of its
+/// most recently seen items.
+#[derive(Debug, Clone, Default)]
+pub struct BoilerplateSample {
+    pub learned: Vec<u64>,
+    pub recent: Vec<ItemKeys>,
+}
+
+/// A learned pattern as `feedsift feeds --boilerplate` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnedBoilerplate {
+    pub example: String,
+    pub items: i64,
+    pub learned_at: String,
+    pub seen_at: String,
+}
+
+/// A stored item with the raw HTML it arrived with, for cleaning it again.
+#[derive(Debug, Clone)]
+pub struct StoredItem {
+    pub id: i64,
+    pub feed: String,
+    pub guid: String,
+    pub article_id: i64,
+    pub link: Option<String>,
+    pub title: String,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+}
+
+/// The result of cleaning one feed's stored items again.
+#[derive(Debug, Clone, Default)]
+pub struct Reprocessed {
+    /// Per item: (item id, truncated, edge keys).
+    pub items: Vec<(i64, bool, Vec<u64>)>,
+    /// Per article: its new text.
+    pub articles: Vec<(i64, ArticleDraft)>,
+    /// The feed's learned boilerplate, replacing what was stored.
+    pub learned: Vec<LearnedPattern>,
+}
+
+/// An article whose stored text differs from the reprocessed one.
+#[derive(Debug, Clone)]
+pub struct ArticleChange {
+    pub id: i64,
+    pub title: String,
+    pub old_content: String,
+    pub new_content: String,
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +259,8 @@ pub struct IngestReport {
     /// Known items whose content changed; their article was updated in place.
     pub updated: usize,
     pub unchanged: usize,
+    /// Boilerplate patterns this feed had not learned before.
+    pub newly_learned: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,8 +1,13 @@
-//! Everything that reads: feed state and status, article export, full-text search.
+//! Everything that reads: feed state and status, article export, full-text search, learned
+//! boilerplate and stored items for reprocessing.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Article, ArticleFilter, FeedState, FeedStatus, SearchHit, Source, StoreError};
+use super::{
+    Article, ArticleFilter, BoilerplateSample, FeedState, FeedStatus, LearnedBoilerplate,
+    SearchHit, Source, StoreError, StoredItem,
+};
+use crate::clean::learn::{self, ItemKeys};
 use crate::fetch::Validators;
 use crate::time;
 
@@ -141,4 +146,104 @@ pub(super) fn search(
         }
         other => StoreError::Sqlite(other),
     })
+}
+
+pub(super) fn boilerplate_sample(
+    conn: &Connection,
+    feed: &str,
+    recent: usize,
+) -> Result<BoilerplateSample, StoreError> {
+    let learned = conn
+        .prepare_cached(
+            "SELECT b.key FROM boilerplate b JOIN feeds f ON f.id = b.feed_id WHERE f.name = ?1",
+        )?
+        .query_map([feed], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?
+        .iter()
+        .flat_map(|k| learn::decode_keys(k))
+        .collect();
+    let recent = conn
+        .prepare_cached(
+            "SELECT i.guid, i.edge_keys FROM items i JOIN feeds f ON f.id = i.feed_id
+             WHERE f.name = ?1 ORDER BY i.last_seen_at DESC, i.id DESC LIMIT ?2",
+        )?
+        .query_map(params![feed, recent as i64], |r| {
+            Ok(ItemKeys {
+                guid: r.get(0)?,
+                keys: learn::decode_keys(&r.get::<_, String>(1)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(BoilerplateSample { learned, recent })
+}
+
+pub(super) fn learned_boilerplate(
+    conn: &Connection,
+    feed: &str,
+) -> Result<Vec<LearnedBoilerplate>, StoreError> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT b.example, b.items, b.learned_at, b.seen_at
+             FROM boilerplate b JOIN feeds f ON f.id = b.feed_id
+             WHERE f.name = ?1 ORDER BY b.items DESC, b.learned_at",
+        )?
+        .query_map([feed], |r| {
+            Ok(LearnedBoilerplate {
+                example: r.get(0)?,
+                items: r.get(1)?,
+                learned_at: r.get(2)?,
+                seen_at: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+const STORED_ITEM_COLUMNS: &str = "i.id, f.name, i.guid, i.article_id, i.link, i.title, i.author,
+    i.published_at, i.summary_html, i.content_html";
+
+fn stored_item(r: &Row<'_>) -> rusqlite::Result<StoredItem> {
+    let published: Option<String> = r.get(7)?;
+    Ok(StoredItem {
+        id: r.get(0)?,
+        feed: r.get(1)?,
+        guid: r.get(2)?,
+        article_id: r.get(3)?,
+        link: r.get(4)?,
+        title: r.get(5)?,
+        author: r.get(6)?,
+        published: published.and_then(|p| time::parse_rfc3339(&p)),
+        summary_html: r.get(8)?,
+        content_html: r.get(9)?,
+    })
+}
+
+pub(super) fn stored_items(conn: &Connection, feed: &str) -> Result<Vec<StoredItem>, StoreError> {
+    let sql = format!(
+        "SELECT {STORED_ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id
+         WHERE f.name = ?1 ORDER BY i.id"
+    );
+    let rows = conn
+        .prepare(&sql)?
+        .query_map([feed], stored_item)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub(super) fn items_of_articles(
+    conn: &Connection,
+    ids: &[i64],
+) -> Result<Vec<StoredItem>, StoreError> {
+    let sql = format!(
+        "SELECT {STORED_ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id
+         WHERE i.article_id = ?1 ORDER BY i.id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut out = Vec::new();
+    for id in ids {
+        for item in stmt.query_map([id], stored_item)? {
+            out.push(item?);
+        }
+    }
+    Ok(out)
 }

@@ -8,8 +8,9 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::{
-    Article, ArticleFilter, Backend, FeedBatch, FeedState, FeedStatus, IngestReport, SearchHit,
-    StoreError, migrations, query, write,
+    Article, ArticleChange, ArticleFilter, Backend, BoilerplateSample, FeedBatch, FeedState,
+    FeedStatus, IngestReport, LearnedBoilerplate, Reprocessed, SearchHit, StoreError, StoredItem,
+    migrations, query, write,
 };
 use crate::config::FeedConfig;
 
@@ -88,5 +89,34 @@ impl Backend for SqliteBackend {
 
     fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
         query::search(&self.conn(), query, limit)
+    }
+
+    fn boilerplate_sample(
+        &self,
+        feed: &str,
+        recent: usize,
+    ) -> Result<BoilerplateSample, StoreError> {
+        query::boilerplate_sample(&self.conn(), feed, recent)
+    }
+
+    fn learned_boilerplate(&self, feed: &str) -> Result<Vec<LearnedBoilerplate>, StoreError> {
+        query::learned_boilerplate(&self.conn(), feed)
+    }
+
+    fn stored_items(&self, feed: &str) -> Result<Vec<StoredItem>, StoreError> {
+        query::stored_items(&self.conn(), feed)
+    }
+
+    fn items_of_articles(&self, ids: &[i64]) -> Result<Vec<StoredItem>, StoreError> {
+        query::items_of_articles(&self.conn(), ids)
+    }
+
+    fn apply_reprocess(
+        &self,
+        feed: &str,
+        result: &Reprocessed,
+        dry_run: bool,
+    ) -> Result<Vec<ArticleChange>, StoreError> {
+        write::apply_reprocess(&mut self.conn(), feed, result, dry_run)
     }
 }

@@ -2,7 +2,11 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{ArticleDraft, FeedBatch, IncomingItem, IngestReport, StoreError};
+use super::{
+    ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern,
+    Reprocessed, StoreError,
+};
+use crate::clean::learn;
 use crate::config::FeedConfig;
 use crate::dedup::{self, Candidates, Resolution, Rule};
 use crate::time;
@@ -49,6 +53,7 @@ pub(super) fn ingest(
     for item in &batch.items {
         ingest_item(&tx, feed_id, item, &now, &mut report)?;
     }
+    report.newly_learned = save_learned(&tx, feed_id, &batch.learned, &now)?;
     tx.execute(
         "UPDATE feeds SET title = COALESCE(?2, title), site_url = COALESCE(?3, site_url),
              etag = ?4, last_modified = ?5, body_hash = ?6, last_attempt_at = ?7, last_success_at = ?7,
@@ -221,12 +226,13 @@ fn upsert_item(
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO items (feed_id, guid, link, canonical_url, title, author, published_at, summary_html,
-             content_html, raw_hash, first_seen_at, last_seen_at, article_id, match_rule)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)
+             content_html, raw_hash, first_seen_at, last_seen_at, article_id, match_rule, truncated, edge_keys)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (feed_id, guid) DO UPDATE SET link = excluded.link, canonical_url = excluded.canonical_url,
              title = excluded.title, author = excluded.author, published_at = excluded.published_at,
              summary_html = excluded.summary_html, content_html = excluded.content_html,
-             raw_hash = excluded.raw_hash, last_seen_at = excluded.last_seen_at",
+             raw_hash = excluded.raw_hash, last_seen_at = excluded.last_seen_at,
+             truncated = excluded.truncated, edge_keys = excluded.edge_keys",
     )?
     .execute(params![
         feed_id,
@@ -241,9 +247,121 @@ fn upsert_item(
         item.raw_hash,
         now,
         article_id,
-        rule.as_str()
+        rule.as_str(),
+        item.truncated,
+        learn::encode_keys(&item.edge_keys)
     ])?;
     Ok(())
+}
+
+/// Stores what the feed learned; returns how many patterns are new to it.
+fn save_learned(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    learned: &[LearnedPattern],
+    now: &str,
+) -> Result<usize, StoreError> {
+    let mut new = 0;
+    for pattern in learned {
+        let key = learn::encode_keys(&[pattern.key]);
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO boilerplate (feed_id, key, example, items, learned_at, seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (feed_id, key) DO NOTHING",
+            )?
+            .execute(params![
+                feed_id,
+                key,
+                pattern.example,
+                pattern.items as i64,
+                now
+            ])?;
+        if inserted == 0 {
+            tx.prepare_cached(
+                "UPDATE boilerplate SET items = ?3, seen_at = ?4,
+                     example = CASE WHEN ?5 = '' THEN example ELSE ?5 END
+                 WHERE feed_id = ?1 AND key = ?2",
+            )?
+            .execute(params![
+                feed_id,
+                key,
+                pattern.items as i64,
+                now,
+                pattern.example
+            ])?;
+        }
+        new += inserted;
+    }
+    Ok(new)
+}
+
+/// Writes one reprocessed feed; the transaction is rolled back for a dry run.
+pub(super) fn apply_reprocess(
+    conn: &mut Connection,
+    feed: &str,
+    result: &Reprocessed,
+    dry_run: bool,
+) -> Result<Vec<ArticleChange>, StoreError> {
+    let now = time::now();
+    let tx = conn.transaction()?;
+    let feed_id = feed_id(&tx, feed)?;
+    for (id, truncated, keys) in &result.items {
+        tx.prepare_cached("UPDATE items SET truncated = ?2, edge_keys = ?3 WHERE id = ?1")?
+            .execute(params![id, truncated, learn::encode_keys(keys)])?;
+    }
+    let mut changes = Vec::new();
+    for (id, draft) in &result.articles {
+        if let Some(change) = rewrite_text(&tx, *id, draft, &now)? {
+            changes.push(change);
+        }
+    }
+    tx.execute("DELETE FROM boilerplate WHERE feed_id = ?1", [feed_id])?;
+    save_learned(&tx, feed_id, &result.learned, &now)?;
+    if !dry_run {
+        tx.commit()?;
+    }
+    Ok(changes)
+}
+
+/// Replaces an article's cleaned fields when they differ; title and dates stay.
+fn rewrite_text(
+    tx: &Transaction<'_>,
+    id: i64,
+    a: &ArticleDraft,
+    now: &str,
+) -> Result<Option<ArticleChange>, StoreError> {
+    let old: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT title, content FROM articles
+             WHERE id = ?1 AND (content IS NOT ?2 OR summary IS NOT ?3 OR content_html IS NOT ?4)",
+        )?
+        .query_row(params![id, a.content, a.summary, a.content_html], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((title, old_content)) = old else {
+        return Ok(None);
+    };
+    tx.prepare_cached(
+        "UPDATE articles SET summary = ?2, content = ?3, content_html = ?4, content_hash = ?5,
+             fingerprint = ?6, updated_at = ?7
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        a.summary,
+        a.content,
+        a.content_html,
+        a.content_hash,
+        a.fingerprint,
+        now
+    ])?;
+    Ok(Some(ArticleChange {
+        id,
+        title,
+        old_content,
+        new_content: a.content.clone(),
+    }))
 }
 
 pub(super) fn record_unchanged(
