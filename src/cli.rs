@@ -55,12 +55,32 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// Read HTML on stdin, print clean text on stdout.
-    Clean,
+    /// Read HTML on stdin, print clean text on stdout (built-in rules).
+    Clean {
+        /// The item's title, so a first line repeating it is removed.
+        #[arg(long)]
+        title: Option<String>,
+        /// List the rules that removed something on stderr.
+        #[arg(long)]
+        explain: bool,
+    },
     /// Show each feed's status: last success, last error, items and articles.
     Feeds {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Show the boilerplate learned for this feed instead.
+        #[arg(long, value_name = "NAME")]
+        boilerplate: Option<String>,
+    },
+    /// Clean stored items again with the current rules (after changing feeds.toml or
+    /// upgrading) and update text, HTML and the search index.
+    Reprocess {
+        /// Only this feed (repeatable).
+        #[arg(long, value_name = "NAME")]
+        feed: Vec<String>,
+        /// Report what would change, with a few examples, without writing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

@@ -7,10 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
+use feedsift::clean;
 use feedsift::config::Config;
 use feedsift::export::{self, ExportError, Format};
 use feedsift::pipeline::{FeedOutcome, FeedRun, Pipeline};
-use feedsift::store::{ArticleFilter, FeedStatus, Store};
+use feedsift::reprocess;
+use feedsift::store::{ArticleChange, ArticleFilter, FeedStatus, Store};
 
 use crate::cli::{Cli, Command, ListFormat};
 
@@ -38,8 +40,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             export(&cli, &filter, *format, output.as_ref())
         }
         Command::Search { query, limit } => search(&cli, query, *limit),
-        Command::Clean => clean(),
-        Command::Feeds { format } => feeds(&cli, *format),
+        Command::Clean { title, explain } => clean(title.as_deref(), *explain),
+        Command::Feeds {
+            format,
+            boilerplate: Some(feed),
+        } => learned_boilerplate(&cli, feed, *format),
+        Command::Feeds { format, .. } => feeds(&cli, *format),
+        Command::Reprocess { feed, dry_run } => reprocess(&cli, feed, *dry_run),
     }
 }
 
@@ -203,16 +210,151 @@ fn search(cli: &Cli, query: &str, limit: usize) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn clean() -> Result<ExitCode> {
+fn clean(title: Option<&str>, explain: bool) -> Result<ExitCode> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .read_to_end(&mut bytes)
         .context("cannot read stdin")?;
-    let text = feedsift::clean::clean_text(&String::from_utf8_lossy(&bytes));
+    let ctx = clean::Context {
+        title: title.unwrap_or(""),
+        ..clean::Context::default()
+    };
+    let cleaned = clean::clean_item(
+        &String::from_utf8_lossy(&bytes),
+        &ctx,
+        &clean::Rules::default(),
+        &Default::default(),
+    );
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")?;
+    writeln!(out, "{}", cleaned.text)?;
+    out.flush()?;
+    if explain {
+        let fired: Vec<&str> = cleaned.fired.iter().map(clean::Rule::name).collect();
+        eprintln!(
+            "rules fired: {}{}",
+            if fired.is_empty() {
+                "none".to_string()
+            } else {
+                fired.join(", ")
+            },
+            if cleaned.truncated {
+                " (truncated)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn learned_boilerplate(cli: &Cli, feed: &str, format: ListFormat) -> Result<ExitCode> {
+    let store = existing_database(cli)?;
+    if !store.feed_statuses()?.iter().any(|s| s.name == feed) {
+        bail!("no feed named \"{feed}\" in the database; `feedsift feeds` lists them");
+    }
+    let learned = store.learned_boilerplate(feed)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &learned)?;
+            writeln!(out)?;
+        }
+        ListFormat::Text if learned.is_empty() => {
+            writeln!(
+                out,
+                "{feed}: nothing learned yet (it takes 3 items sharing a head or tail paragraph)"
+            )?;
+        }
+        ListFormat::Text => {
+            writeln!(
+                out,
+                "{feed}: {} learned boilerplate paragraph(s)",
+                learned.len()
+            )?;
+            for b in &learned {
+                let example = if b.example.is_empty() {
+                    "(no example kept)"
+                } else {
+                    &b.example
+                };
+                writeln!(
+                    out,
+                    "\n  in {} items, learned {}, last seen {}",
+                    b.items, b.learned_at, b.seen_at
+                )?;
+                writeln!(out, "  {example}")?;
+            }
+        }
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Changed articles shown per feed by `reprocess --dry-run`.
+const DIFF_SAMPLES: usize = 3;
+
+fn reprocess(cli: &Cli, only: &[String], dry_run: bool) -> Result<ExitCode> {
+    let config = load_config(cli)?;
+    for name in only {
+        if config.feed(name).is_none() {
+            bail!("no feed named \"{name}\" in {}", config.path.display());
+        }
+    }
+    let store = existing_database(cli)?;
+    let rules_of = reprocess::rules_from(&config);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (mut items, mut changed) = (0, 0);
+    for feed in config
+        .feeds
+        .iter()
+        .filter(|f| only.is_empty() || only.contains(&f.name))
+    {
+        let report = reprocess::reprocess_feed(&*store, &rules_of, &feed.name, dry_run)
+            .with_context(|| format!("feed \"{}\"", feed.name))?;
+        items += report.items;
+        changed += report.changes.len();
+        writeln!(
+            out,
+            "{}: {} items, {} of {} articles {}",
+            report.feed,
+            report.items,
+            report.changes.len(),
+            report.articles,
+            if dry_run { "would change" } else { "changed" }
+        )?;
+        if dry_run {
+            write_diff_samples(&mut out, &report.changes)?;
+        }
+    }
+    writeln!(
+        out,
+        "total: {items} items, {changed} articles {}",
+        if dry_run {
+            "would change (dry run, nothing written)"
+        } else {
+            "changed"
+        }
+    )?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_diff_samples(out: &mut impl Write, changes: &[ArticleChange]) -> std::io::Result<()> {
+    for change in changes.iter().take(DIFF_SAMPLES) {
+        writeln!(out, "  article {} \"{}\"", change.id, change.title)?;
+        let (removed, added) = reprocess::paragraph_diff(&change.old_content, &change.new_content);
+        for p in removed.iter().take(3) {
+            writeln!(out, "    - {}", one_line(p, 160))?;
+        }
+        for p in added.iter().take(3) {
+            writeln!(out, "    + {}", one_line(p, 160))?;
+        }
+    }
+    Ok(())
+}
+
+fn one_line(text: &str, max: usize) -> String {
+    clean::excerpt(&text.split_whitespace().collect::<Vec<_>>().join(" "), max)
 }
 
 fn feeds(cli: &Cli, format: ListFormat) -> Result<ExitCode> {

@@ -25,6 +25,7 @@ pub mod export;
 pub mod fetch;
 pub mod parse;
 pub mod pipeline;
+pub mod reprocess;
 pub mod schedule;
 pub mod store;
 pub mod time;

@@ -6,6 +6,7 @@
 //! blocking pool; only the fetch itself runs on the async workers.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use futures::StreamExt;
 use url::Url;
@@ -15,6 +16,7 @@ use crate::config::{Config, FeedConfig};
 use crate::dedup;
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher};
 use crate::parse::{self, Item, ParseError};
+use crate::reprocess;
 use crate::store::{
     ArticleDraft, BoilerplateSample, FeedBatch, IncomingItem, IngestReport, LearnedPattern, Store,
     StoreError,
@@ -63,6 +65,7 @@ const DERIVED_SUMMARY_CHARS: usize = 300;
 pub struct Pipeline {
     fetcher: Fetcher,
     store: Store,
+    rules_of: Arc<dyn Fn(&str) -> Rules + Send + Sync>,
 }
 
 impl Pipeline {
@@ -70,6 +73,7 @@ impl Pipeline {
         Ok(Pipeline {
             fetcher: Fetcher::new(&config.client)?,
             store,
+            rules_of: Arc::new(reprocess::rules_from(config)),
         })
     }
 
@@ -130,7 +134,26 @@ impl Pipeline {
             .store
             .blocking(move |s| s.ingest(&name, &batch))
             .await?;
+        if report.newly_learned > 0 {
+            self.clean_stored_again(feed).await?;
+        }
         Ok(FeedOutcome::Stored { items, report })
+    }
+
+    /// New boilerplate was learned: items stored before it was known lose it too.
+    async fn clean_stored_again(&self, feed: &FeedConfig) -> Result<(), FeedError> {
+        let name = feed.name.clone();
+        let rules_of = Arc::clone(&self.rules_of);
+        let report = self
+            .store
+            .blocking(move |s| reprocess::reprocess_feed(s, rules_of.as_ref(), &name, false))
+            .await?;
+        tracing::info!(
+            feed = %feed.name,
+            changed = report.changes.len(),
+            "learned new boilerplate; stored articles cleaned again"
+        );
+        Ok(())
     }
 
     async fn unchanged(

@@ -222,6 +222,18 @@ fn without_bracket_ellipsis(text: &str) -> &str {
     text
 }
 
+static RELATED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:related|related (?:article|story|stories|content|posts?|reading)|see also|also read|read also|read more|more|recommended|you may also like|further reading)\s*[:»→]\s*$",
+    )
+});
+
+/// A related-article card in text form: a label ("Related:", "See also:") followed by nothing
+/// but a link.
+pub fn is_related_link(text: &str, last_link: Option<usize>) -> bool {
+    last_link.is_some_and(|start| start > 0 && RELATED_LABEL.is_match(&text[..start]))
+}
+
 /// Lowercase words of a text, punctuation dropped: for comparing lines with titles.
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -412,6 +424,15 @@ mod tests {
             None
         );
         assert_eq!(truncation_tail("See the docs", Some(8)), None);
+    }
+
+    #[test]
+    fn related_link_cards() {
+        let t = "Related: Fact check: Donald Trump's State of the Union address analyzed";
+        assert!(is_related_link(t, t.find("Fact")));
+        let t = "Related work: see the paper";
+        assert!(!is_related_link(t, t.find("see")));
+        assert!(!is_related_link("Fact check", Some(0)));
     }
 
     #[test]

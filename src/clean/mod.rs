@@ -162,17 +162,22 @@ fn apply_text_rules(doc: &mut Html, ctx: &Context<'_>, rules: &Rules, fired: &mu
     strip_footers(doc, ctx, rules, fired);
     let truncated = strip_truncation_tail(doc, rules, fired);
     strip_head_lines(doc, ctx, rules, fired);
-    if !rules.text_patterns().is_empty() {
-        for segment in segments::segments(doc) {
-            if rules
-                .text_patterns()
-                .iter()
-                .any(|re| re.is_match(&segment.text))
-            {
-                segments::remove(doc, &segment);
-                fired.insert(Rule::RemoveText);
-            }
-        }
+    for segment in segments::segments(doc) {
+        let rule = if rules
+            .text_patterns()
+            .iter()
+            .any(|re| re.is_match(&segment.text))
+        {
+            Rule::RemoveText
+        } else if rules.enabled(Rule::ChromeBlocks)
+            && boilerplate::is_related_link(&segment.text, segment.last_link_start())
+        {
+            Rule::ChromeBlocks
+        } else {
+            continue;
+        };
+        segments::remove(doc, &segment);
+        fired.insert(rule);
     }
     truncated
 }

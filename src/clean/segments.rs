@@ -36,7 +36,7 @@ impl Segment {
 pub(super) fn segments(doc: &Html) -> Vec<Segment> {
     let holders = block_holders(doc);
     let mut out = Vec::new();
-    collect(doc.tree.root(), &holders, &mut out);
+    collect(*doc.root_element(), &holders, &mut out);
     out
 }
 
@@ -125,14 +125,14 @@ impl TextBuilder {
                 if el.name() == "br" {
                     self.pending_space = true;
                 }
-                let is_link = el.name() == "a";
-                let start = self.text.len() + usize::from(self.pending_space && is_link);
+                let start = self.text.len();
                 for child in node.children() {
                     self.add(child);
                 }
-                if is_link && self.text.len() > start {
-                    self.links
-                        .push((start.min(self.text.len()), self.text.len()));
+                if el.name() == "a" && self.text.len() > start {
+                    // A space pushed before the link's first word belongs to the text before.
+                    let start = start + usize::from(self.text[start..].starts_with(' '));
+                    self.links.push((start, self.text.len()));
                 }
             }
             _ => {}
@@ -265,6 +265,10 @@ mod tests {
 
     #[test]
     fn links_are_located() {
+        let segs = segments(&Html::parse_fragment(
+            r#"<p>x</p> <a href="/">Continue</a>"#,
+        ));
+        assert_eq!(segs[1].last_link_start(), Some(0));
         let segs = segments(&Html::parse_fragment(
             r#"<p>Text… <a href="/x">Continue reading <span>T</span> →</a></p>"#,
         ));

@@ -258,18 +258,14 @@ impl Validator<'_> {
         keep: &Option<Spanned<Vec<String>>>,
         owner: &str,
     ) -> Result<(), ConfigError> {
-        let checks: [(
-            &Option<Spanned<Vec<String>>>,
-            fn(&[String]) -> Result<clean::Rules, clean::RuleError>,
-        ); 3] = [
-            (remove, |l| clean::Rules::compile(l, &[], &[])),
-            (remove_text, |l| clean::Rules::compile(&[], l, &[])),
-            (keep, |l| clean::Rules::compile(&[], &[], l)),
-        ];
-        for (list, compile) in checks {
-            if let Some(list) = list {
-                compile(list.get_ref()).map_err(|e| self.err(list, format!("{owner}: {e}")))?;
-            }
+        let empty: &[String] = &[];
+        let lists = [remove, remove_text, keep];
+        for (which, list) in lists.into_iter().enumerate() {
+            let Some(list) = list else { continue };
+            let mut args = [empty; 3];
+            args[which] = list.get_ref();
+            clean::Rules::compile(args[0], args[1], args[2])
+                .map_err(|e| self.err(list, format!("{owner}: {e}")))?;
         }
         Ok(())
     }

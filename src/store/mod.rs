@@ -222,7 +222,7 @@ pub struct Reprocessed {
     pub items: Vec<(i64, bool, Vec<u64>)>,
     /// Per article: its new text.
     pub articles: Vec<(i64, ArticleDraft)>,
-    /// The feed's learned boilerplate, replacing what was stored.
+    /// The feed's learned boilerplate (added to what was stored).
     pub learned: Vec<LearnedPattern>,
 }
 

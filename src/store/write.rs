@@ -315,7 +315,6 @@ pub(super) fn apply_reprocess(
             changes.push(change);
         }
     }
-    tx.execute("DELETE FROM boilerplate WHERE feed_id = ?1", [feed_id])?;
     save_learned(&tx, feed_id, &result.learned, &now)?;
     if !dry_run {
         tx.commit()?;

@@ -1,0 +1,147 @@
+//! Cleans stored items again, after a rule or code change (`feedsift reprocess`) or when a
+//! feed has just learned new boilerplate: the raw HTML every item arrived with is kept, so the
+//! stored text can always be rebuilt with today's rules.
+//!
+//! One feed at a time, in one transaction: its items are pruned, its boilerplate learned from
+//! all of them, and every article with a source in the feed gets the text of its longest
+//! re-cleaned copy (copies from other feeds are cleaned with their own feed's rules).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::clean::Rules;
+use crate::config::Config;
+use crate::parse::Item;
+use crate::pipeline::{PrunedItem, learn_feed, prune_item};
+use crate::store::{ArticleChange, ArticleDraft, Backend, Reprocessed, StoreError, StoredItem};
+
+/// What reprocessing one feed did (or would do, in a dry run).
+#[derive(Debug, Clone)]
+pub struct FeedReport {
+    pub feed: String,
+    pub items: usize,
+    pub articles: usize,
+    pub changes: Vec<ArticleChange>,
+}
+
+/// Reprocesses one feed; `dry_run` computes and reports without writing.
+/// `rules_of` gives each feed's rules by name (its copies of shared articles are cleaned too).
+pub fn reprocess_feed(
+    backend: &dyn Backend,
+    rules_of: &dyn Fn(&str) -> Rules,
+    feed: &str,
+    dry_run: bool,
+) -> Result<FeedReport, StoreError> {
+    let rules = rules_of(feed);
+    let stored = backend.stored_items(feed)?;
+    let ids: Vec<(i64, i64)> = stored.iter().map(|s| (s.id, s.article_id)).collect();
+    let pruned: Vec<PrunedItem> = stored
+        .into_iter()
+        .map(|s| prune_item(to_item(s), &rules))
+        .collect();
+    let previous = backend.boilerplate_sample(feed, 0)?;
+    let (learned, patterns) = learn_feed(&pruned, &previous);
+    let mut result = Reprocessed {
+        learned: patterns,
+        ..Reprocessed::default()
+    };
+    let mut drafts: BTreeMap<i64, Vec<ArticleDraft>> = BTreeMap::new();
+    for ((item_id, article_id), item) in ids.into_iter().zip(pruned) {
+        let done = item.finish(&learned, &rules);
+        result.items.push((item_id, done.truncated, done.edge_keys));
+        drafts.entry(article_id).or_default().push(done.article);
+    }
+    add_other_feeds_copies(backend, rules_of, feed, &mut drafts)?;
+    let items = result.items.len();
+    result.articles = drafts
+        .into_iter()
+        .filter_map(|(id, copies)| Some((id, longest(copies)?)))
+        .collect();
+    let articles = result.articles.len();
+    let changes = backend.apply_reprocess(feed, &result, dry_run)?;
+    Ok(FeedReport {
+        feed: feed.to_string(),
+        items,
+        articles,
+        changes,
+    })
+}
+
+/// Copies of the same articles that arrived through other feeds, cleaned with their rules.
+fn add_other_feeds_copies(
+    backend: &dyn Backend,
+    rules_of: &dyn Fn(&str) -> Rules,
+    feed: &str,
+    drafts: &mut BTreeMap<i64, Vec<ArticleDraft>>,
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = drafts.keys().copied().collect();
+    let others: Vec<StoredItem> = backend
+        .items_of_articles(&ids)?
+        .into_iter()
+        .filter(|i| i.feed != feed)
+        .collect();
+    let mut learned: HashMap<String, HashSet<u64>> = HashMap::new();
+    for item in others {
+        if !learned.contains_key(&item.feed) {
+            let sample = backend.boilerplate_sample(&item.feed, 0)?;
+            learned.insert(item.feed.clone(), sample.learned.into_iter().collect());
+        }
+        let rules = rules_of(&item.feed);
+        let article_id = item.article_id;
+        let feed_learned = &learned[&item.feed];
+        let done = prune_item(to_item(item), &rules).finish(feed_learned, &rules);
+        drafts.entry(article_id).or_default().push(done.article);
+    }
+    Ok(())
+}
+
+/// Each configured feed's rules by name; the built-in rules for a feed no longer configured.
+pub fn rules_from(config: &Config) -> impl Fn(&str) -> Rules + Send + Sync + 'static {
+    let rules: HashMap<String, Rules> = config
+        .feeds
+        .iter()
+        .map(|f| (f.name.clone(), f.rules.clone()))
+        .collect();
+    move |feed| rules.get(feed).cloned().unwrap_or_default()
+}
+
+/// The copy with the most text, as ingest's upgrade rule keeps it.
+fn longest(copies: Vec<ArticleDraft>) -> Option<ArticleDraft> {
+    copies.into_iter().reduce(|best, next| {
+        if next.content.chars().count() > best.content.chars().count() {
+            next
+        } else {
+            best
+        }
+    })
+}
+
+/// A stored item as the parser would have produced it. The stored title is already clean
+/// text, so it is escaped to survive being read as HTML again.
+fn to_item(stored: StoredItem) -> Item {
+    Item {
+        guid: stored.guid,
+        link: stored.link,
+        title_html: html_escape::encode_text(&stored.title).into_owned(),
+        author: stored.author,
+        published: stored.published,
+        summary_html: stored.summary_html,
+        content_html: stored.content_html,
+    }
+}
+
+/// Paragraphs removed from and added to an article's text, for `--dry-run` samples.
+pub fn paragraph_diff(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
+    let old_set: HashSet<&str> = old.split("\n\n").collect();
+    let new_set: HashSet<&str> = new.split("\n\n").collect();
+    let removed = old
+        .split("\n\n")
+        .filter(|p| !new_set.contains(p))
+        .map(str::to_string)
+        .collect();
+    let added = new
+        .split("\n\n")
+        .filter(|p| !old_set.contains(p))
+        .map(str::to_string)
+        .collect();
+    (removed, added)
+}
