@@ -236,7 +236,7 @@ pub fn prune_item(item: Item, rules: &Rules) -> PrunedItem {
 }
 
 impl PrunedItem {
-    fn edges(&self) -> impl Iterator<Item = &(u64, String)> {
+    fn edges(&self) -> impl Iterator<Item = (u64, &str)> {
         self.summary
             .iter()
             .chain(&self.content)
@@ -245,7 +245,7 @@ impl PrunedItem {
 
     /// The keys learning counts for this item.
     pub fn keys(&self) -> ItemKeys {
-        let mut keys: Vec<u64> = self.edges().map(|(k, _)| *k).collect();
+        let mut keys: Vec<u64> = self.edges().map(|(k, _)| k).collect();
         keys.sort_unstable();
         keys.dedup();
         ItemKeys {
@@ -270,6 +270,7 @@ impl PrunedItem {
         IncomingItem {
             raw_hash: raw_hash(&item),
             truncated: summary.truncated || content.truncated,
+            fired: summary.fired.union(content.fired),
             edge_keys: keys,
             title: article.title.clone(),
             guid: item.guid,
@@ -299,11 +300,7 @@ pub fn learn_feed(
             .cloned(),
     );
     let counts = learn::learn(&keys);
-    let examples: HashMap<u64, &str> = items
-        .iter()
-        .flat_map(PrunedItem::edges)
-        .map(|(k, text)| (*k, text.as_str()))
-        .collect();
+    let examples: HashMap<u64, &str> = items.iter().flat_map(PrunedItem::edges).collect();
     let patterns = counts
         .iter()
         .map(|(&key, &items)| LearnedPattern {

@@ -5,7 +5,9 @@ mod common;
 
 use common::{Route, Server, Workspace, feed_config, item, rss, stderr};
 
-const TOPICS: &[&str] = &["harbour", "orchard", "glacier", "festival", "railway", "library"];
+const TOPICS: &[&str] = &[
+    "harbour", "orchard", "glacier", "festival", "railway", "library",
+];
 
 /// A body of several paragraphs, unique to item `n` (numbers alone would be masked as
 /// variable parts), with a shared middle sentence.
@@ -27,7 +29,11 @@ const SHARED_MIDDLE: &str = "Our reporting is funded by readers like you, every 
 
 fn footered_item(n: usize) -> String {
     let title = format!("Story number {n}");
-    let html = format!("{}{}", body(n, SHARED_MIDDLE), FOOTERS.replace("TITLE", &title));
+    let html = format!(
+        "{}{}",
+        body(n, SHARED_MIDDLE),
+        FOOTERS.replace("TITLE", &title)
+    );
     item(
         &format!("g{n}"),
         &format!("https://blog.example/{n}"),
@@ -67,9 +73,18 @@ fn footers_in_an_unknown_language_are_learned_and_the_shared_middle_is_kept() {
         }
     }
     let shown = ws.ok(&["feeds", "--boilerplate", "de"]);
-    assert!(shown.contains("2 learned boilerplate paragraph(s)"), "{shown}");
-    assert!(shown.contains("erschien zuerst auf Beispiel Blog"), "{shown}");
-    assert!(shown.contains("Abonnieren Sie unseren Newsletter"), "{shown}");
+    assert!(
+        shown.contains("2 learned boilerplate paragraph(s)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("erschien zuerst auf Beispiel Blog"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Abonnieren Sie unseren Newsletter"),
+        "{shown}"
+    );
     assert!(!shown.contains(SHARED_MIDDLE), "{shown}");
     let single = ws.ok(&["feeds", "--boilerplate", "single"]);
     assert!(single.contains("nothing learned yet"), "{single}");
@@ -88,9 +103,15 @@ fn items_stored_before_the_footer_was_learned_are_cleaned_when_it_is() {
     let learned = ws.count("SELECT count(*) FROM boilerplate");
     assert_eq!(learned, 2);
     let left = ws.count("SELECT count(*) FROM articles WHERE content LIKE '%erschien zuerst%'");
-    assert_eq!(left, 0, "the first two items lost the footer once it was learned");
+    assert_eq!(
+        left, 0,
+        "the first two items lost the footer once it was learned"
+    );
     let hits = ws.ok(&["search", "Newsletter"]);
-    assert!(!hits.contains("Story number"), "the search index was updated: {hits}");
+    assert!(
+        !hits.contains("Story number"),
+        "the search index was updated: {hits}"
+    );
 }
 
 #[test]
@@ -119,16 +140,25 @@ fn per_feed_rules_remove_keep_and_reprocess() {
     );
     ws.write_config(&with_rules);
     let dry = ws.ok(&["reprocess", "--dry-run"]);
-    assert!(dry.contains("site: 1 items, 1 of 1 articles would change"), "{dry}");
+    assert!(
+        dry.contains("site: 1 items, 1 of 1 articles would change"),
+        "{dry}"
+    );
     assert!(dry.contains("- Sponsored by Acme Corp."), "{dry}");
-    assert!(dry.contains("+ The post Mugs appeared first on Site."), "{dry}");
+    assert!(
+        dry.contains("+ The post Mugs appeared first on Site."),
+        "{dry}"
+    );
     assert_eq!(content(&ws), before, "a dry run writes nothing");
 
     let done = ws.ok(&["reprocess", "--feed", "site"]);
     assert!(done.contains("1 of 1 articles changed"), "{done}");
     let after = content(&ws);
     assert!(!after.contains("Sponsored by"), "{after}");
-    assert!(after.contains("appeared first on Site"), "kept for this feed: {after}");
+    assert!(
+        after.contains("appeared first on Site"),
+        "kept for this feed: {after}"
+    );
     assert!(!ws.ok(&["search", "Acme"]).contains("Mugs"));
     let again = ws.ok(&["reprocess"]);
     assert!(again.contains("0 of 1 articles changed"), "{again}");

@@ -161,7 +161,7 @@ pub fn is_originally_published(text: &str) -> bool {
 
 static REDDIT_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?:^|\s)submitted by\s+/?u/\S+(?:\s+to\s+/?r/\S+)?\s*(?:\[link\])?\s*(?:\[\d+ comments?\]|\[comments\])?$",
+        r"(?:^|\s)submitted by.{1,120}?(?:\[link\]\s*)?\[(?:\d+\s+)?comments?\]$|(?:^|\s)submitted by\s+/?u/\S+(?:\s+to\s+/?r/\S+)?$",
     )
 });
 
@@ -326,20 +326,23 @@ const WEEKDAYS: &[&str] = &[
 ];
 
 /// True when a short leading line says nothing but the item's author and/or its date
-/// ("By Jane Doe | March 3, 2024", "Posted on 2024-03-03 by jane").
+/// ("By Jane Doe | March 3, 2024", "Posted on 2024-03-03 by jane"), and names at least one
+/// of them as the item's metadata gives it.
 pub fn is_byline(text: &str, author: Option<&str>, published: Option<DateTime<Utc>>) -> bool {
     if text.chars().count() > 150 {
         return false;
     }
     let author_words = author.map(words).unwrap_or_default();
     let year = published.map(|p| p.year().to_string());
-    let mut names_author = false;
-    let mut names_date = false;
+    let month = published.map(|p| p.month0() as usize);
+    let mut repeats_metadata = false;
     for word in words(text) {
-        if author_words.contains(&word) {
-            names_author = true;
-        } else if year.as_deref() == Some(word.as_str()) || MONTHS.contains(&word.as_str()) {
-            names_date = true;
+        let month_named = MONTHS.iter().position(|m| *m == word).map(|i| i % 12);
+        if author_words.contains(&word)
+            || year.as_deref() == Some(word.as_str())
+            || (month_named.is_some() && month_named == month)
+        {
+            repeats_metadata = true;
         } else if !(word.chars().all(|c| c.is_ascii_digit())
             || BYLINE_WORDS.contains(&word.as_str())
             || WEEKDAYS.contains(&word.as_str()))
@@ -347,7 +350,7 @@ pub fn is_byline(text: &str, author: Option<&str>, published: Option<DateTime<Ut
             return false;
         }
     }
-    names_author || names_date
+    repeats_metadata
 }
 
 #[cfg(test)]
@@ -453,6 +456,15 @@ mod tests {
         assert!(is_byline("Posted on 2024-03-03", None, Some(date)));
         assert!(!is_byline("By the way, March was cold.", None, Some(date)));
         assert!(!is_byline("3 things", None, None));
+        assert!(
+            !is_byline("May", None, None),
+            "nothing to repeat without metadata"
+        );
+        assert!(!is_byline(
+            "By Jane Doe | May 3, 2023",
+            Some("Max Roe"),
+            Some(date)
+        ));
     }
 
     #[test]

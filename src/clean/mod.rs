@@ -13,6 +13,7 @@
 //! Steps 1-3 are [`prune`]; steps 4-5 are [`Pruned::finish`], so that a feed's items can be
 //! keyed, the feed's boilerplate learned from all of them, and then each item finished.
 
+mod body;
 mod boilerplate;
 mod dom;
 pub mod learn;
@@ -24,9 +25,9 @@ mod text;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use scraper::Html;
 use url::Url;
 
+use body::Body;
 pub use rules::{Rule, RuleError, RuleSet, Rules};
 
 /// An article body after cleaning.
@@ -54,17 +55,14 @@ pub struct Context<'a> {
     pub base: Option<&'a Url>,
 }
 
-/// Paragraphs at the head and tail that rules examine for footers and headers.
-const TAIL_WINDOW: usize = 3;
-
 /// An item body after the element and text rules, before learned boilerplate is removed.
 pub struct Pruned {
-    doc: Html,
-    title: String,
+    body: Body,
     base: Option<Url>,
     truncated: bool,
     fired: RuleSet,
-    edges: Vec<(u64, String)>,
+    /// Keyed edge paragraphs: (segment index, key, text), each key once.
+    edges: Vec<(usize, u64, String)>,
 }
 
 /// Steps 1-3: parse and apply every rule except learned boilerplate.
@@ -72,15 +70,19 @@ pub fn prune(html: &str, ctx: &Context<'_>, rules: &Rules) -> Pruned {
     let mut doc = dom::parse(html);
     let mut fired = RuleSet::default();
     dom::prune(&mut doc, rules, &mut fired);
-    let truncated = apply_text_rules(&mut doc, ctx, rules, &mut fired);
+    let mut body = Body::new(doc);
+    let truncated = body::apply(&mut body, ctx, rules, &mut fired);
     let mut seen = HashSet::new();
-    let edges = edges(&segments::segments(&doc))
-        .filter_map(|s| Some((learn::key(&s.text, ctx.title)?, s.text.clone())))
-        .filter(|(key, _)| seen.insert(*key))
+    let edges = edge_indices(body.segs.len())
+        .filter(|&i| !body.segs[i].is_structure())
+        .filter_map(|i| {
+            let text = &body.segs[i].text;
+            Some((i, learn::key(text, ctx.title)?, text.clone()))
+        })
+        .filter(|(_, key, _)| seen.insert(*key))
         .collect();
     Pruned {
-        doc,
-        title: ctx.title.to_string(),
+        body,
         base: ctx.base.cloned(),
         truncated,
         fired,
@@ -90,27 +92,29 @@ pub fn prune(html: &str, ctx: &Context<'_>, rules: &Rules) -> Pruned {
 
 impl Pruned {
     /// The head and tail paragraphs with their keys, for learning the feed's boilerplate.
-    pub fn edges(&self) -> &[(u64, String)] {
-        &self.edges
+    pub fn edges(&self) -> impl Iterator<Item = (u64, &str)> {
+        self.edges
+            .iter()
+            .map(|(_, key, text)| (*key, text.as_str()))
     }
 
     /// Steps 4-5: removes edge paragraphs whose key is in `learned` (never the last text
     /// left), then converts to text and sanitized HTML.
     pub fn finish(mut self, learned: &HashSet<u64>, rules: &Rules) -> Cleaned {
         if !learned.is_empty() && rules.enabled(Rule::Learned) {
-            let segs = segments::segments(&self.doc);
-            let doomed: Vec<&segments::Segment> = edges(&segs)
-                .filter(|s| learn::key(&s.text, &self.title).is_some_and(|k| learned.contains(&k)))
+            let doomed: Vec<usize> = self
+                .edges
+                .iter()
+                .filter(|(_, key, _)| learned.contains(key))
+                .map(|(i, _, _)| *i)
                 .collect();
-            if !doomed.is_empty() && doomed.len() < segs.len() {
-                for segment in doomed {
-                    segments::remove(&mut self.doc, segment);
-                }
+            if !doomed.is_empty() && doomed.len() < self.body.segs.len() {
+                self.body.remove(&doomed);
                 self.fired.insert(Rule::Learned);
             }
         }
-        let paragraphs = text::paragraphs(&self.doc);
-        let pruned = self.doc.root_element().inner_html();
+        let paragraphs = text::paragraphs(&self.body.doc);
+        let pruned = self.body.doc.root_element().inner_html();
         Cleaned {
             text: paragraphs.join("\n\n"),
             html: sanitize::sanitize(&pruned, self.base.as_ref()),
@@ -150,121 +154,11 @@ pub fn inline_text(html: &str) -> String {
         .join(" ")
 }
 
-/// The first `HEAD` and last `TAIL` segments, each once.
-fn edges(segs: &[segments::Segment]) -> impl Iterator<Item = &segments::Segment> {
-    let head = learn::HEAD.min(segs.len());
-    let tail_start = segs.len().saturating_sub(learn::TAIL).max(head);
-    segs[..head].iter().chain(&segs[tail_start..])
-}
-
-/// Step 3. Returns whether a truncation tail was cut.
-fn apply_text_rules(doc: &mut Html, ctx: &Context<'_>, rules: &Rules, fired: &mut RuleSet) -> bool {
-    strip_footers(doc, ctx, rules, fired);
-    let truncated = strip_truncation_tail(doc, rules, fired);
-    strip_head_lines(doc, ctx, rules, fired);
-    for segment in segments::segments(doc) {
-        let rule = if rules
-            .text_patterns()
-            .iter()
-            .any(|re| re.is_match(&segment.text))
-        {
-            Rule::RemoveText
-        } else if rules.enabled(Rule::ChromeBlocks)
-            && boilerplate::is_related_link(&segment.text, segment.last_link_start())
-        {
-            Rule::ChromeBlocks
-        } else {
-            continue;
-        };
-        segments::remove(doc, &segment);
-        fired.insert(rule);
-    }
-    truncated
-}
-
-/// The footer rules, tried on the last paragraphs until none fires.
-fn strip_footers(doc: &mut Html, ctx: &Context<'_>, rules: &Rules, fired: &mut RuleSet) {
-    'again: for _ in 0..2 * TAIL_WINDOW {
-        let segs = segments::segments(doc);
-        let tail_start = segs.len().saturating_sub(TAIL_WINDOW);
-        for segment in segs[tail_start..].iter().rev() {
-            if let Some((rule, cut)) = footer(&segment.text, ctx, rules) {
-                segments::truncate(doc, segment, cut);
-                fired.insert(rule);
-                continue 'again;
-            }
-        }
-        return;
-    }
-}
-
-/// The first footer rule that fires on a paragraph, and where the footer starts.
-fn footer(text: &str, ctx: &Context<'_>, rules: &Rules) -> Option<(Rule, usize)> {
-    let candidates: [(Rule, &dyn Fn() -> Option<usize>); 5] = [
-        (Rule::WordpressFooter, &|| {
-            boilerplate::wordpress_footer(text)
-        }),
-        (Rule::MediumFooter, &|| {
-            boilerplate::medium_footer(text, ctx.title)
-        }),
-        (Rule::RepublishedFooter, &|| {
-            boilerplate::republished_footer(text)
-        }),
-        (Rule::RedditFooter, &|| boilerplate::reddit_footer(text)),
-        (Rule::OriginallyPublished, &|| {
-            boilerplate::is_originally_published(text).then_some(0)
-        }),
-    ];
-    candidates
-        .into_iter()
-        .filter(|(rule, _)| rules.enabled(*rule))
-        .find_map(|(rule, test)| test().map(|cut| (rule, cut)))
-}
-
-/// "Continue reading…", "Read more", "[…]" at the end of the last paragraph.
-fn strip_truncation_tail(doc: &mut Html, rules: &Rules, fired: &mut RuleSet) -> bool {
-    if !rules.enabled(Rule::TruncationTail) {
-        return false;
-    }
-    let mut truncated = false;
-    for _ in 0..2 {
-        let segs = segments::segments(doc);
-        let Some(last) = segs.last() else { break };
-        let Some(cut) = boilerplate::truncation_tail(&last.text, last.last_link_start()) else {
-            break;
-        };
-        segments::truncate(doc, last, cut);
-        truncated = true;
-    }
-    if truncated {
-        fired.insert(Rule::TruncationTail);
-    }
-    truncated
-}
-
-/// The repeated title, a byline/dateline and "Originally published at" at the top.
-fn strip_head_lines(doc: &mut Html, ctx: &Context<'_>, rules: &Rules, fired: &mut RuleSet) {
-    for _ in 0..3 {
-        let segs = segments::segments(doc);
-        if segs.len() < 2 {
-            return;
-        }
-        let first = &segs[0].text;
-        let rule = if boilerplate::is_title_repeat(first, ctx.title) {
-            Rule::TitleRepeat
-        } else if boilerplate::is_byline(first, ctx.author, ctx.published) {
-            Rule::BylineRepeat
-        } else if boilerplate::is_originally_published(first) {
-            Rule::OriginallyPublished
-        } else {
-            return;
-        };
-        if !rules.enabled(rule) {
-            return;
-        }
-        segments::remove(doc, &segs[0]);
-        fired.insert(rule);
-    }
+/// Indices of the first `HEAD` and last `TAIL` of `len` segments, each once.
+fn edge_indices(len: usize) -> impl Iterator<Item = usize> {
+    let head = learn::HEAD.min(len);
+    let tail_start = len.saturating_sub(learn::TAIL).max(head);
+    (0..head).chain(tail_start..len)
 }
 
 /// The first paragraph of `text`, cut at a word boundary to at most `max_chars` characters

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::clean::RuleSet;
 use crate::clean::learn::ItemKeys;
 use crate::config::FeedConfig;
 use crate::fetch::Validators;
@@ -170,6 +171,9 @@ pub struct IncomingItem {
     pub truncated: bool,
     /// Keys of the head and tail paragraphs, for learning the feed's boilerplate.
     pub edge_keys: Vec<u64>,
+    /// The cleaning rules that removed something from the summary or content (not stored;
+    /// for logs and measurements).
+    pub fired: RuleSet,
     pub article: ArticleDraft,
 }
 
