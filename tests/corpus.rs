@@ -255,7 +255,7 @@ fn print_report(t: &Totals, files: usize) {
         t.truncated
     ));
     let mut slowest = t.slowest.clone();
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (time, bytes, path) in slowest.iter().take(3) {
         report(&format!(
             "  slowest: {path}: {:.3} s for {:.2} MB",

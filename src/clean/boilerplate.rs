@@ -175,7 +175,7 @@ pub fn reddit_footer(text: &str) -> Option<usize> {
 /// Link texts that only point to the rest of the article.
 static MORE_LINK: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)^[\s\[(]*(?:(?:continue reading|read more|read the rest|keep reading|read on|read the full (?:story|article|post|piece)|full story|weiterlesen|lire la suite|leer más|continua a leggere)\b.{0,120}|more\s*[»→›>….\])]*)$",
+        r"(?i)^[\s\[(]*(?:(?:continue reading|read more|read the rest|keep reading|read on|read the full (?:story|article|post|piece)|full story|(?:click here )?to read (?:this|the) (?:article|story|post|review) in full|weiterlesen|lire la suite|leer más|continua a leggere)\b.{0,120}|more\s*[»→›>….\])]*)$",
     )
 });
 
@@ -422,6 +422,8 @@ mod tests {
             Some("Fortunately, I stil…".len())
         );
         assert_eq!(truncation_tail("Read more", Some(0)), Some(0));
+        let t = "Intro. To read this article in full, please click here";
+        assert_eq!(truncation_tail(t, t.find("To read")), Some("Intro.".len()));
         assert_eq!(
             truncation_tail("You can read more about it in the docs", None),
             None

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use super::*;
 
 #[test]
@@ -156,4 +158,98 @@ fn excerpts_cut_at_words() {
     assert_eq!(excerpt("Short one.\n\nSecond.", 300), "Short one.");
     assert_eq!(excerpt("one two three four", 10), "one two…");
     assert_eq!(excerpt("abcdefghijklmnop", 5), "abcd…");
+}
+
+fn with_title(html: &str, title: &str) -> Cleaned {
+    let ctx = Context {
+        title,
+        ..Context::default()
+    };
+    clean_item(html, &ctx, &Rules::default(), &HashSet::new())
+}
+
+#[test]
+fn platform_footers_as_publishers_write_them() {
+    // The Conversation's republishing footer, as its partners' feeds carry it.
+    let conv = "<p>The study was small.</p><p>This article is republished from <a href=\"https://theconversation.com\">The Conversation</a> under a Creative Commons license. Read the <a href=\"https://theconversation.com/x\">original article</a>.</p>";
+    let out = with_title(conv, "A study");
+    assert_eq!(out.text, "The study was small.");
+    assert!(out.fired.contains(Rule::RepublishedFooter));
+    assert!(!out.html.contains("republished"), "{}", out.html);
+    // dev.to / Hashnode cross-posts.
+    let xpost = "<p><em>Originally published at <a href=\"https://blog.example\">blog.example</a> on May 3, 2024.</em></p><p>Body text here.</p><p>More body.</p>";
+    let out = with_title(xpost, "Cross post");
+    assert_eq!(out.text, "Body text here.\n\nMore body.");
+    assert!(out.fired.contains(Rule::OriginallyPublished));
+}
+
+#[test]
+fn repeated_title_and_byline_lines_go() {
+    let date = chrono::DateTime::parse_from_rfc3339("2024-03-03T10:00:00Z")
+        .unwrap()
+        .to_utc();
+    let ctx = Context {
+        title: "Why Rust, again",
+        author: Some("Jane Doe"),
+        published: Some(date),
+        base: None,
+    };
+    let html = "<h1>Why Rust, Again</h1><p class=\"byline\">By Jane Doe | March 3, 2024</p><p>The article starts here.</p>";
+    let out = clean_item(html, &ctx, &Rules::default(), &HashSet::new());
+    assert_eq!(out.text, "The article starts here.");
+    assert!(out.fired.contains(Rule::TitleRepeat) && out.fired.contains(Rule::BylineRepeat));
+    // A body that is only its title keeps it.
+    let out = clean_item(
+        "<p>Why Rust, again</p>",
+        &ctx,
+        &Rules::default(),
+        &HashSet::new(),
+    );
+    assert_eq!(out.text, "Why Rust, again");
+}
+
+#[test]
+fn flattened_footer_is_cut_in_the_html_too() {
+    let html = "Set of &quot;Rust&quot; The post <a href=\"https://e.com/a\">A Title</a> appeared first on <a href=\"https://e.com\">TheWrap</a>.";
+    let out = clean_fragment(html, None);
+    assert_eq!(out.text, "Set of \"Rust\"");
+    assert!(
+        !out.html.contains("The post") && out.html.contains("Rust"),
+        "{}",
+        out.html
+    );
+}
+
+#[test]
+fn kept_rules_and_feed_rules_apply() {
+    let html = "<p>Body.</p><div class=\"ad-slot\"><p>Ad</p></div><p>Sponsored: mugs</p><p>The post T appeared first on S.</p>";
+    let rules = Rules::compile(
+        &["div.ad-slot".into()],
+        &["^Sponsored:".into()],
+        &["wordpress-footer".into()],
+    )
+    .unwrap();
+    let out = clean_item(html, &Context::default(), &rules, &HashSet::new());
+    assert_eq!(out.text, "Body.\n\nThe post T appeared first on S.");
+    assert!(out.fired.contains(Rule::Remove) && out.fired.contains(Rule::RemoveText));
+    assert!(!out.fired.contains(Rule::WordpressFooter));
+}
+
+#[test]
+fn learned_paragraphs_go_only_at_the_edges_and_never_leave_nothing() {
+    let html = "<p>Subscribe to our newsletter.</p><p>Real text one.</p><p>Real text two.</p>";
+    let ctx = Context::default();
+    let pruned = prune(html, &ctx, &Rules::default());
+    let keys: HashSet<u64> = pruned.edges().map(|(k, _)| k).collect();
+    let subscribe = learn::key("Subscribe to our newsletter.", "").unwrap();
+    assert!(keys.contains(&subscribe));
+    let out = pruned.finish(&HashSet::from([subscribe]), &Rules::default());
+    assert_eq!(out.text, "Real text one.\n\nReal text two.");
+    let alone = clean_item(
+        "<p>Subscribe to our newsletter.</p>",
+        &ctx,
+        &Rules::default(),
+        &HashSet::from([subscribe]),
+    );
+    assert_eq!(alone.text, "Subscribe to our newsletter.");
 }
