@@ -44,17 +44,20 @@ pub fn reprocess_feed(
         learned: patterns,
         ..Reprocessed::default()
     };
-    let mut drafts: BTreeMap<i64, Vec<ArticleDraft>> = BTreeMap::new();
+    let mut drafts: BTreeMap<i64, Vec<Copy>> = BTreeMap::new();
     for ((item_id, article_id), item) in ids.into_iter().zip(pruned) {
         let done = item.finish(&learned, &rules);
         result.items.push((item_id, done.truncated, done.edge_keys));
-        drafts.entry(article_id).or_default().push(done.article);
+        drafts
+            .entry(article_id)
+            .or_default()
+            .push((item_id, done.article));
     }
     add_other_feeds_copies(backend, rules_of, feed, &mut drafts)?;
     let items = result.items.len();
     result.articles = drafts
         .into_iter()
-        .filter_map(|(id, copies)| Some((id, longest(copies)?)))
+        .filter_map(|(id, copies)| Some((id, story_text(copies)?)))
         .collect();
     let articles = result.articles.len();
     let changes = backend.apply_reprocess(feed, &result, dry_run)?;
@@ -71,7 +74,7 @@ fn add_other_feeds_copies(
     backend: &dyn Backend,
     rules_of: &dyn Fn(&str) -> Rules,
     feed: &str,
-    drafts: &mut BTreeMap<i64, Vec<ArticleDraft>>,
+    drafts: &mut BTreeMap<i64, Vec<Copy>>,
 ) -> Result<(), StoreError> {
     let ids: Vec<i64> = drafts.keys().copied().collect();
     let others: Vec<StoredItem> = backend
@@ -86,10 +89,13 @@ fn add_other_feeds_copies(
             learned.insert(item.feed.clone(), sample.learned.into_iter().collect());
         }
         let rules = rules_of(&item.feed);
-        let article_id = item.article_id;
+        let (item_id, article_id) = (item.id, item.article_id);
         let feed_learned = &learned[&item.feed];
         let done = prune_item(to_item(item), &rules).finish(feed_learned, &rules);
-        drafts.entry(article_id).or_default().push(done.article);
+        drafts
+            .entry(article_id)
+            .or_default()
+            .push((item_id, done.article));
     }
     Ok(())
 }
@@ -104,15 +110,23 @@ pub fn rules_from(config: &Config) -> impl Fn(&str) -> Rules + Send + Sync + 'st
     move |feed| rules.get(feed).cloned().unwrap_or_default()
 }
 
-/// The copy with the most text, as ingest's upgrade rule keeps it.
-fn longest(copies: Vec<ArticleDraft>) -> Option<ArticleDraft> {
-    copies.into_iter().reduce(|best, next| {
-        if next.content.chars().count() > best.content.chars().count() {
-            next
-        } else {
-            best
-        }
-    })
+/// One re-cleaned copy of an article: the item it came from and its draft.
+type Copy = (i64, ArticleDraft);
+
+/// An article's text as ingest builds it, whichever feed is being reprocessed: the content of
+/// the copy with the most text (the first-seen copy on a tie), the summary of the first-seen
+/// copy unless it has none.
+fn story_text(mut copies: Vec<Copy>) -> Option<ArticleDraft> {
+    copies.sort_by_key(|(item_id, _)| *item_id);
+    let first_summary = copies.first()?.1.summary.clone();
+    let (_, mut best) = copies
+        .into_iter()
+        .rev()
+        .max_by_key(|(_, d)| d.content.chars().count())?;
+    if !first_summary.is_empty() {
+        best.summary = first_summary;
+    }
+    Some(best)
 }
 
 /// A stored item as the parser would have produced it. The stored title is already clean
