@@ -187,3 +187,34 @@ fn a_bad_rule_in_feeds_toml_names_the_feed_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn reprocessing_a_shared_story_settles_whichever_feed_goes_first() {
+    let server = Server::start();
+    let story = "<p>Same story text in both feeds, long enough to count as an article body.</p>";
+    let a = item(
+        "a1",
+        "https://news.example/s",
+        "Shared",
+        &format!("<p>Teaser A.</p>{story}"),
+    );
+    let b = item(
+        "b1",
+        "https://news.example/s",
+        "Shared",
+        &format!("<p>Teaser B.</p>{story}"),
+    );
+    serve(&server, "/a.rss", &[a]);
+    serve(&server, "/b.rss", &[b]);
+    let ws = Workspace::new(&feed_config(&[
+        ("a", server.url("/a.rss")),
+        ("b", server.url("/b.rss")),
+    ]));
+    ws.ok(&["fetch"]);
+    assert_eq!(ws.count("SELECT count(*) FROM articles"), 1);
+    ws.ok(&["reprocess"]);
+    for order in [["--feed", "b"], ["--feed", "a"]] {
+        let out = ws.ok(&["reprocess", order[0], order[1]]);
+        assert!(out.contains("0 of 1 articles changed"), "{out}");
+    }
+}
