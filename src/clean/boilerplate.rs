@@ -280,7 +280,8 @@ const BYLINE_WORDS: &[&str] = &[
     "last",
     "date",
 ];
-const MONTHS: &[&str] = &[
+/// Month names, full then short, so that index % 12 is the month (0 = January).
+pub(super) const MONTHS: &[&str] = &[
     "january",
     "february",
     "march",
@@ -297,16 +298,16 @@ const MONTHS: &[&str] = &[
     "feb",
     "mar",
     "apr",
+    "may",
     "jun",
     "jul",
     "aug",
     "sep",
-    "sept",
     "oct",
     "nov",
     "dec",
 ];
-const WEEKDAYS: &[&str] = &[
+pub(super) const WEEKDAYS: &[&str] = &[
     "monday",
     "tuesday",
     "wednesday",
@@ -337,7 +338,10 @@ pub fn is_byline(text: &str, author: Option<&str>, published: Option<DateTime<Ut
     let month = published.map(|p| p.month0() as usize);
     let mut repeats_metadata = false;
     for word in words(text) {
-        let month_named = MONTHS.iter().position(|m| *m == word).map(|i| i % 12);
+        let month_named = MONTHS
+            .iter()
+            .position(|m| *m == word || (word == "sept" && *m == "sep"))
+            .map(|i| i % 12);
         if author_words.contains(&word)
             || year.as_deref() == Some(word.as_str())
             || (month_named.is_some() && month_named == month)

@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::boilerplate::words;
+use super::boilerplate::{MONTHS, WEEKDAYS, words};
 
 /// Paragraphs keyed at the start of an item.
 pub const HEAD: usize = 2;
@@ -70,42 +70,10 @@ pub fn mask(paragraph: &str, title: &str) -> Vec<String> {
 }
 
 fn mask_word(word: String) -> String {
-    const DATE_WORDS: &[&str] = &[
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
     if word.chars().any(|c| c.is_numeric()) {
         "<n>".into()
-    } else if DATE_WORDS.contains(&word.as_str()) {
+    } else if MONTHS.contains(&word.as_str()) || WEEKDAYS.contains(&word.as_str()) || word == "sept"
+    {
         "<d>".into()
     } else {
         word
