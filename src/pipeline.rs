@@ -181,24 +181,36 @@ pub fn prepare_batch(
     sample: &BoilerplateSample,
 ) -> Result<FeedBatch, ParseError> {
     let feed = parse::parse_feed(&fetched.body, &fetched.url)?;
-    let pruned: Vec<PrunedItem> = feed
-        .items
-        .into_iter()
-        .map(|item| prune_item(item, rules))
-        .collect();
-    let (learned, patterns) = learn_feed(&pruned, sample);
+    let (items, learned) = prepare_items(feed.items, rules, sample);
     Ok(FeedBatch {
         title: feed.title,
         site_url: feed.site_url,
         status: fetched.status,
         validators: fetched.validators,
         body_hash,
-        items: pruned
-            .into_iter()
-            .map(|p| p.finish(&learned, rules))
-            .collect(),
-        learned: patterns,
+        items,
+        learned,
     })
+}
+
+/// One feed's items, cleaned in the three steps learning needs: prune every item, learn the
+/// feed's boilerplate from them and `sample`, finish every item. Items come out in order,
+/// with the patterns to store.
+pub fn prepare_items(
+    items: Vec<Item>,
+    rules: &Rules,
+    sample: &BoilerplateSample,
+) -> (Vec<IncomingItem>, Vec<LearnedPattern>) {
+    let pruned: Vec<PrunedItem> = items
+        .into_iter()
+        .map(|item| prune_item(item, rules))
+        .collect();
+    let (learned, patterns) = learn_feed(&pruned, sample);
+    let done = pruned
+        .into_iter()
+        .map(|p| p.finish(&learned, rules))
+        .collect();
+    (done, patterns)
 }
 
 /// An item after every cleaning rule but learned boilerplate.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::clean::Rules;
 use crate::config::Config;
 use crate::parse::Item;
-use crate::pipeline::{PrunedItem, learn_feed, prune_item};
+use crate::pipeline::{prepare_items, prune_item};
 use crate::store::{ArticleChange, ArticleDraft, Backend, Reprocessed, StoreError, StoredItem};
 
 /// What reprocessing one feed did (or would do, in a dry run).
@@ -34,19 +34,15 @@ pub fn reprocess_feed(
     let rules = rules_of(feed);
     let stored = backend.stored_items(feed)?;
     let ids: Vec<(i64, i64)> = stored.iter().map(|s| (s.id, s.article_id)).collect();
-    let pruned: Vec<PrunedItem> = stored
-        .into_iter()
-        .map(|s| prune_item(to_item(s), &rules))
-        .collect();
+    let items: Vec<Item> = stored.into_iter().map(to_item).collect();
     let previous = backend.boilerplate_sample(feed, 0)?;
-    let (learned, patterns) = learn_feed(&pruned, &previous);
+    let (done, learned) = prepare_items(items, &rules, &previous);
     let mut result = Reprocessed {
-        learned: patterns,
+        learned,
         ..Reprocessed::default()
     };
     let mut drafts: BTreeMap<i64, Vec<Copy>> = BTreeMap::new();
-    for ((item_id, article_id), item) in ids.into_iter().zip(pruned) {
-        let done = item.finish(&learned, &rules);
+    for ((item_id, article_id), done) in ids.into_iter().zip(done) {
         result.items.push((item_id, done.truncated, done.edge_keys));
         drafts
             .entry(article_id)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use feedsift::clean::{self, Context, Rules};
 use feedsift::parse;
-use feedsift::pipeline::{learn_feed, prune_item};
+use feedsift::pipeline::prepare_items;
 use feedsift::store::BoilerplateSample;
 use serde_json::Value;
 
@@ -68,17 +68,8 @@ const FORMATTING_NOTE: &str =
 fn cleaned_items(xml: &str) -> Vec<String> {
     let base = url::Url::parse("https://leancrew.com/all-this/feed/").unwrap();
     let feed = parse::parse_feed(xml.as_bytes(), &base).unwrap();
-    let rules = Rules::default();
-    let pruned: Vec<_> = feed
-        .items
-        .into_iter()
-        .map(|i| prune_item(i, &rules))
-        .collect();
-    let (learned, _) = learn_feed(&pruned, &BoilerplateSample::default());
-    pruned
-        .into_iter()
-        .map(|p| p.finish(&learned, &rules).article.content)
-        .collect()
+    let (done, _) = prepare_items(feed.items, &Rules::default(), &BoilerplateSample::default());
+    done.into_iter().map(|i| i.article.content).collect()
 }
 
 #[test]
