@@ -74,7 +74,7 @@ pub fn prune(html: &str, ctx: &Context<'_>, rules: &Rules) -> Pruned {
     let truncated = body::apply(&mut body, ctx, rules, &mut fired);
     let mut seen = HashSet::new();
     let edges = edge_indices(body.segs.len())
-        .filter(|&i| !body.segs[i].is_structure())
+        .filter(|&i| !body.segs[i].is_structure)
         .filter_map(|i| {
             let text = &body.segs[i].text;
             Some((i, learn::key(text, ctx.title)?, text.clone()))

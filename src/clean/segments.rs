@@ -22,34 +22,12 @@ pub(super) struct Segment {
     pieces: Vec<(usize, NodeId)>,
     /// Byte ranges in `text` covered by each link (`<a>`), in order.
     pub links: Vec<(usize, usize)>,
-    /// The element holding the run (`p`, `li`, `h2`, `html` for a bare run...).
-    pub parent: String,
+    /// The run is a heading, list item, table cell, term, caption or code: structure whose
+    /// short repeated texts ("Abstract", "Depth") are the article's, not the publisher's wrapper.
+    pub is_structure: bool,
 }
 
 impl Segment {
-    /// True for headings, list items, table cells and definition terms: structure whose
-    /// short repeated texts ("Abstract", "Depth") are the article's, not the publisher's wrapper.
-    pub fn is_structure(&self) -> bool {
-        matches!(
-            self.parent.as_str(),
-            "h1" | "h2"
-                | "h3"
-                | "h4"
-                | "h5"
-                | "h6"
-                | "li"
-                | "dt"
-                | "dd"
-                | "tr"
-                | "td"
-                | "th"
-                | "caption"
-                | "figcaption"
-                | "pre"
-                | "code"
-        )
-    }
-
     /// True when the segment ends with a link and nothing after it.
     pub fn last_link_start(&self) -> Option<usize> {
         let (start, end) = *self.links.last()?;
@@ -117,10 +95,7 @@ fn flush(parent: ego_tree::NodeRef<'_, Node>, run: &mut Vec<NodeId>, out: &mut V
             text: builder.text,
             pieces: builder.pieces,
             links: builder.links,
-            parent: match parent.value() {
-                Node::Element(el) => el.name().to_string(),
-                _ => String::new(),
-            },
+            is_structure: matches!(parent.value(), Node::Element(el) if is_structure(el.name())),
         });
     }
 }
@@ -167,6 +142,27 @@ impl TextBuilder {
             _ => {}
         }
     }
+}
+
+fn is_structure(name: &str) -> bool {
+    matches!(
+        name,
+        "h1" | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "dt"
+            | "dd"
+            | "tr"
+            | "td"
+            | "th"
+            | "caption"
+            | "figcaption"
+            | "pre"
+            | "code"
+    )
 }
 
 /// Removes a segment's nodes, then any ancestor left without text or images.
