@@ -66,6 +66,7 @@ pub struct Pipeline {
     fetcher: Fetcher,
     store: Store,
     rules_of: Arc<dyn Fn(&str) -> Rules + Send + Sync>,
+    scope: dedup::Scope,
 }
 
 impl Pipeline {
@@ -74,6 +75,7 @@ impl Pipeline {
             fetcher: Fetcher::new(&config.client)?,
             store,
             rules_of: Arc::new(reprocess::rules_from(config)),
+            scope: config.dedup,
         })
     }
 
@@ -124,10 +126,11 @@ impl Pipeline {
             .blocking(move |s| s.boilerplate_sample(&name, LEARN_SAMPLE))
             .await?;
         let rules = feed.rules.clone();
-        let batch =
+        let mut batch =
             tokio::task::spawn_blocking(move || prepare_batch(fetched, body_hash, &rules, &sample))
                 .await
                 .map_err(|e| FeedError::Task(e.to_string()))??;
+        batch.scope = self.scope;
         let name = feed.name.clone();
         let items = batch.items.len();
         let report = self
@@ -190,6 +193,7 @@ pub fn prepare_batch(
         body_hash,
         items,
         learned,
+        scope: dedup::Scope::default(),
     })
 }
 
@@ -206,11 +210,35 @@ pub fn prepare_items(
         .map(|item| prune_item(item, rules))
         .collect();
     let (learned, patterns) = learn_feed(&pruned, sample);
-    let done = pruned
+    let mut done: Vec<IncomingItem> = pruned
         .into_iter()
         .map(|p| p.finish(&learned, rules))
         .collect();
+    set_link_keys(&mut done);
     (done, patterns)
+}
+
+/// A link identifies an item when it names a story and no other item of the same fetch
+/// (another guid) shares it: some feeds point several items at one page.
+fn set_link_keys(items: &mut [IncomingItem]) {
+    let mut guids_at: HashMap<String, HashSet<&str>> = HashMap::new();
+    for item in items.iter() {
+        if let Some(url) = &item.article.canonical_url {
+            guids_at.entry(url.clone()).or_default().insert(&item.guid);
+        }
+    }
+    let unique: HashSet<String> = guids_at
+        .into_iter()
+        .filter(|(url, guids)| guids.len() == 1 && dedup::names_a_story(url))
+        .map(|(url, _)| url)
+        .collect();
+    for item in items.iter_mut() {
+        item.link_key = item
+            .article
+            .canonical_url
+            .clone()
+            .filter(|url| unique.contains(url));
+    }
 }
 
 /// An item after every cleaning rule but learned boilerplate.
@@ -287,6 +315,7 @@ impl PrunedItem {
             title: article.title.clone(),
             guid: item.guid,
             link: item.link,
+            link_key: None,
             author: item.author,
             published: item.published,
             summary_html: item.summary_html,

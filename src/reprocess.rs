@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::clean::Rules;
 use crate::config::Config;
+use crate::dedup;
 use crate::parse::Item;
 use crate::pipeline::{prepare_items, prune_item};
 use crate::store::{ArticleChange, ArticleDraft, Backend, Reprocessed, StoreError, StoredItem};
@@ -109,16 +110,20 @@ pub fn rules_from(config: &Config) -> impl Fn(&str) -> Rules + Send + Sync + 'st
 /// One re-cleaned copy of an article: the item it came from and its draft.
 type Copy = (i64, ArticleDraft);
 
-/// An article's text as ingest builds it, whichever feed is being reprocessed: the content of
-/// the copy with the most text (the first-seen copy on a tie), the summary of the first-seen
-/// copy unless it has none.
+/// An article's text as ingest builds it, whichever feed is being reprocessed: the first-seen
+/// copy's content, replaced by each later copy that [`dedup::prefer_text`] prefers, and the
+/// summary of the first-seen copy unless it has none.
 fn story_text(mut copies: Vec<Copy>) -> Option<ArticleDraft> {
     copies.sort_by_key(|(item_id, _)| *item_id);
     let first_summary = copies.first()?.1.summary.clone();
-    let (_, mut best) = copies
+    let mut best = copies
         .into_iter()
-        .rev()
-        .max_by_key(|(_, d)| d.content.chars().count())?;
+        .map(|(_, draft)| draft)
+        .reduce(|best, copy| {
+            let prefer =
+                dedup::prefer_text(best.content.chars().count(), copy.content.chars().count());
+            if prefer { copy } else { best }
+        })?;
     if !first_summary.is_empty() {
         best.summary = first_summary;
     }

@@ -15,6 +15,7 @@ use toml::Spanned;
 use url::Url;
 
 use crate::clean;
+use crate::dedup;
 pub use error::ConfigError;
 use raw::{RawConfig, RawDefaults, RawFeed};
 
@@ -35,6 +36,8 @@ pub struct Config {
     /// How many feeds are fetched at the same time.
     pub concurrency: usize,
     pub client: ClientSettings,
+    /// How far deduplication merges copies of a story (`[defaults] dedup`).
+    pub dedup: dedup::Scope,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -147,6 +150,7 @@ impl Validator<'_> {
             None => DEFAULT_CONCURRENCY,
         };
         let client = self.client(&raw.defaults)?;
+        let dedup = self.dedup_scope(&raw.defaults)?;
         let d = &raw.defaults;
         self.check_rules(&d.remove, &d.remove_text, &d.keep_boilerplate, "[defaults]")?;
         let mut feeds: Vec<FeedConfig> = Vec::with_capacity(raw.feeds.len());
@@ -168,7 +172,24 @@ impl Validator<'_> {
             database,
             concurrency,
             client,
+            dedup,
             feeds,
+        })
+    }
+
+    fn dedup_scope(&self, d: &RawDefaults) -> Result<dedup::Scope, ConfigError> {
+        let Some(name) = &d.dedup else {
+            return Ok(dedup::Scope::default());
+        };
+        dedup::Scope::parse(name.get_ref().trim()).ok_or_else(|| {
+            self.err(
+                name,
+                format!(
+                    "unknown `dedup` value \"{}\"; use \"across-feeds\" (copies from any feed \
+                     merge, the default) or \"per-feed\" (each feed deduplicated on its own)",
+                    name.get_ref()
+                ),
+            )
         })
     }
 

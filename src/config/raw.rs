@@ -29,6 +29,7 @@ pub(super) struct RawDefaults {
     pub remove: Option<Spanned<Vec<String>>>,
     pub remove_text: Option<Spanned<Vec<String>>>,
     pub keep_boilerplate: Option<Spanned<Vec<String>>>,
+    pub dedup: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

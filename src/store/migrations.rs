@@ -2,7 +2,7 @@
 //! database from version N-1 to N, in one transaction together with its version bump, so an
 //! old database is upgraded step by step and a crash never leaves it half-migrated.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 use super::StoreError;
 
@@ -96,7 +96,22 @@ CREATE TABLE boilerplate (
     PRIMARY KEY (feed_id, key)
 );
 "#,
+    // 3: dedup: near-copy index keys per article, how each item matched, regenerated guids.
+    r#"
+ALTER TABLE items ADD COLUMN match_score REAL;
+ALTER TABLE items ADD COLUMN previous_guid TEXT;
+CREATE INDEX items_canonical_url ON items(canonical_url, feed_id) WHERE canonical_url IS NOT NULL;
+CREATE TABLE article_keys (
+    key        INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (key, article_id)
+) WITHOUT ROWID;
+"#,
 ];
+
+/// Work a migration needs beyond SQL, run in its transaction after its SQL: `(version, step)`.
+const BACKFILLS: &[(usize, fn(&Transaction<'_>) -> Result<(), StoreError>)] =
+    &[(3, super::matching::index_all_articles)];
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -113,6 +128,9 @@ pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreErro
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        for (_, backfill) in BACKFILLS.iter().filter(|(v, _)| *v == index + 1) {
+            backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
         tracing::info!(version = index + 1, "database schema migrated");
@@ -161,6 +179,44 @@ mod tests {
             .query_row("SELECT count(*) FROM boilerplate", [], |r| r.get(0))
             .unwrap();
         assert_eq!(learned, 0);
+    }
+
+    #[test]
+    fn version_3_indexes_the_articles_already_stored() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        let text = "word ".repeat(60);
+        conn.execute(
+            "INSERT INTO feeds (id, name, url) VALUES (1, 'f', 'u');",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO articles (id, feed_id, title, published_at, summary, content, content_html,
+                 content_hash, created_at, updated_at) VALUES (1, 1, 't', 'p', 's', ?1, 'h', 'x', 'n', 'n')",
+            [&text],
+        )
+        .unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let keys: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM article_keys WHERE article_id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let expected = crate::dedup::Profile::new(&text).index_keys();
+        assert!(!expected.is_empty());
+        assert_eq!(
+            keys as usize,
+            expected
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        );
     }
 
     #[test]

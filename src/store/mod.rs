@@ -5,6 +5,7 @@
 //! Backend calls block (rusqlite is synchronous). Async code goes through
 //! [`Store::blocking`], which runs the call on tokio's blocking pool, never on a worker.
 
+mod matching;
 mod migrations;
 mod query;
 mod sqlite;
@@ -19,6 +20,7 @@ use serde::Serialize;
 use crate::clean::RuleSet;
 use crate::clean::learn::ItemKeys;
 use crate::config::FeedConfig;
+use crate::dedup::Scope;
 use crate::fetch::Validators;
 
 pub use sqlite::SqliteBackend;
@@ -152,6 +154,8 @@ pub struct FeedBatch {
     pub items: Vec<IncomingItem>,
     /// The feed's boilerplate as learned with this fetch.
     pub learned: Vec<LearnedPattern>,
+    /// How far this feed's items may merge with stored articles.
+    pub scope: Scope,
 }
 
 /// A feed item as received, with the article it would make if it is a new story.
@@ -159,6 +163,9 @@ pub struct FeedBatch {
 pub struct IncomingItem {
     pub guid: String,
     pub link: Option<String>,
+    /// The canonical link when it identifies this item: it names a story, and no other item
+    /// of the same fetch has it. Matched by the same-link and same-URL rules.
+    pub link_key: Option<String>,
     pub title: String,
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,

@@ -2,13 +2,14 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::matching;
 use super::{
     ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern,
     Reprocessed, StoreError,
 };
 use crate::clean::learn;
 use crate::config::FeedConfig;
-use crate::dedup::{self, Candidates, Resolution, Rule};
+use crate::dedup::{self, Candidates, Incoming, KnownItem, Profile, Resolution, Rule, Scope};
 use crate::time;
 
 pub(super) fn sync_feeds(conn: &mut Connection, feeds: &[FeedConfig]) -> Result<(), StoreError> {
@@ -51,7 +52,7 @@ pub(super) fn ingest(
     let feed_id = feed_id(&tx, feed)?;
     let mut report = IngestReport::default();
     for item in &batch.items {
-        ingest_item(&tx, feed_id, item, &now, &mut report)?;
+        ingest_item(&tx, feed_id, batch.scope, item, &now, &mut report)?;
     }
     report.newly_learned = save_learned(&tx, feed_id, &batch.learned, &now)?;
     tx.execute(
@@ -77,59 +78,74 @@ pub(super) fn ingest(
 fn ingest_item(
     tx: &Transaction<'_>,
     feed_id: i64,
+    scope: Scope,
     item: &IncomingItem,
     now: &str,
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
-    let existing: Option<(i64, i64, String)> = tx
+    let profile = Profile::new(&item.article.content);
+    let candidates = match same_item(tx, feed_id, &item.guid)? {
+        Some((known, raw_hash)) if raw_hash == item.raw_hash => {
+            tx.prepare_cached("UPDATE items SET last_seen_at = ?2 WHERE id = ?1")?
+                .execute(params![known.item, now])?;
+            report.unchanged += 1;
+            return Ok(());
+        }
+        Some((known, _)) => Candidates {
+            same_item: Some(known),
+            ..Candidates::default()
+        },
+        None => matching::candidates(tx, feed_id, scope, item, &profile)?,
+    };
+    let incoming = Incoming {
+        url: item.link_key.as_deref(),
+        title: &item.title,
+        profile: &profile,
+    };
+    match dedup::resolve(&incoming, &candidates) {
+        Resolution::Known(known, _) => {
+            update_item(tx, known.item, item, now)?;
+            update_article(tx, known.article, &item.article, now)?;
+            report.updated += 1;
+        }
+        Resolution::Copy {
+            article,
+            rule,
+            score,
+        } => {
+            upgrade_text(tx, article, &item.article, now)?;
+            insert_item(tx, feed_id, item, (article, rule, score), now)?;
+            report.merged += 1;
+        }
+        Resolution::New => {
+            let article = insert_article(tx, feed_id, &item.article, now)?;
+            matching::index_text(tx, article, &item.article.content)?;
+            insert_item(tx, feed_id, item, (article, Rule::New, None), now)?;
+            report.new_articles += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The stored item with this feed and guid, and the hash of what it carried.
+fn same_item(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    guid: &str,
+) -> Result<Option<(KnownItem, String)>, StoreError> {
+    Ok(tx
         .prepare_cached(
             "SELECT id, article_id, raw_hash FROM items WHERE feed_id = ?1 AND guid = ?2",
         )?
-        .query_row(params![feed_id, item.guid], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        .query_row(params![feed_id, guid], |r| {
+            Ok((
+                KnownItem {
+                    item: r.get(0)?,
+                    article: r.get(1)?,
+                },
+                r.get(2)?,
+            ))
         })
-        .optional()?;
-    if let Some((item_id, article_id, raw_hash)) = existing {
-        if raw_hash == item.raw_hash {
-            tx.prepare_cached("UPDATE items SET last_seen_at = ?2 WHERE id = ?1")?
-                .execute(params![item_id, now])?;
-            report.unchanged += 1;
-        } else {
-            upsert_item(tx, feed_id, item, article_id, Rule::SameItem, now)?;
-            update_article(tx, article_id, &item.article, now)?;
-            report.updated += 1;
-        }
-        return Ok(());
-    }
-    let candidates = Candidates {
-        same_item: None,
-        same_url: find_article(tx, "canonical_url", item.article.canonical_url.as_deref())?,
-        same_text: find_article(tx, "fingerprint", item.article.fingerprint.as_deref())?,
-    };
-    let (article_id, rule) = match dedup::resolve(&candidates) {
-        Resolution::Existing(id, rule) => {
-            report.merged += 1;
-            upgrade_text(tx, id, &item.article, now)?;
-            (id, rule)
-        }
-        Resolution::New => {
-            report.new_articles += 1;
-            (insert_article(tx, feed_id, &item.article, now)?, Rule::New)
-        }
-    };
-    upsert_item(tx, feed_id, item, article_id, rule, now)
-}
-
-fn find_article(
-    tx: &Transaction<'_>,
-    column: &str,
-    value: Option<&str>,
-) -> Result<Option<i64>, StoreError> {
-    let Some(value) = value else { return Ok(None) };
-    let sql = format!("SELECT id FROM articles WHERE {column} = ?1 ORDER BY id LIMIT 1");
-    Ok(tx
-        .prepare_cached(&sql)?
-        .query_row([value], |r| r.get(0))
         .optional()?)
 }
 
@@ -175,7 +191,8 @@ fn update_article(
     a: &ArticleDraft,
     now: &str,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
+    let old = content_of(tx, id)?;
+    let changed = tx.prepare_cached(
         "UPDATE articles SET canonical_url = COALESCE(?2, canonical_url), title = ?3, author = ?4,
              published_at = COALESCE(?5, published_at), summary = ?6, content = ?7, content_html = ?8,
              content_hash = ?9, fingerprint = ?10, updated_at = ?11, revision = revision + 1
@@ -194,45 +211,52 @@ fn update_article(
         a.fingerprint,
         now
     ])?;
+    if changed > 0 {
+        matching::reindex_text(tx, id, &old, &a.content)?;
+    }
     Ok(())
 }
 
-/// A later copy with more text (the full article where the first copy was a teaser) gives the
-/// story its text; title, author and date stay those of the first copy.
+fn content_of(tx: &Transaction<'_>, id: i64) -> Result<String, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT content FROM articles WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?)
+}
+
+/// A later copy with clearly more text (the full article where the first copy was a teaser)
+/// gives the story its text; title, author and date stay those of the first copy.
 fn upgrade_text(
     tx: &Transaction<'_>,
     id: i64,
     a: &ArticleDraft,
     now: &str,
 ) -> Result<(), StoreError> {
+    let old = content_of(tx, id)?;
+    if !dedup::prefer_text(old.chars().count(), a.content.chars().count()) {
+        return Ok(());
+    }
     tx.prepare_cached(
         "UPDATE articles SET content = ?2, content_html = ?3, content_hash = ?4, fingerprint = ?5,
              summary = CASE WHEN summary = '' THEN ?6 ELSE summary END, updated_at = ?7, revision = revision + 1
-         WHERE id = ?1 AND length(content) < length(?2)",
+         WHERE id = ?1",
     )?
     .execute(params![id, a.content, a.content_html, a.content_hash, a.fingerprint, a.summary, now])?;
-    Ok(())
+    matching::reindex_text(tx, id, &old, &a.content)
 }
 
-/// Writes an item: inserted when new; when known (an edit), its received fields and
-/// `last_seen_at` are rewritten while its article, rule and `first_seen_at` stay.
-fn upsert_item(
+/// Inserts a new item, attached to `article` by `rule` (with its score for near copies).
+fn insert_item(
     tx: &Transaction<'_>,
     feed_id: i64,
     item: &IncomingItem,
-    article_id: i64,
-    rule: Rule,
+    (article, rule, score): (i64, Rule, Option<f64>),
     now: &str,
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO items (feed_id, guid, link, canonical_url, title, author, published_at, summary_html,
-             content_html, raw_hash, first_seen_at, last_seen_at, article_id, match_rule, truncated, edge_keys)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15)
-         ON CONFLICT (feed_id, guid) DO UPDATE SET link = excluded.link, canonical_url = excluded.canonical_url,
-             title = excluded.title, author = excluded.author, published_at = excluded.published_at,
-             summary_html = excluded.summary_html, content_html = excluded.content_html,
-             raw_hash = excluded.raw_hash, last_seen_at = excluded.last_seen_at,
-             truncated = excluded.truncated, edge_keys = excluded.edge_keys",
+             content_html, raw_hash, first_seen_at, last_seen_at, article_id, match_rule, match_score,
+             truncated, edge_keys)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         feed_id,
@@ -246,8 +270,42 @@ fn upsert_item(
         item.content_html,
         item.raw_hash,
         now,
-        article_id,
+        article,
         rule.as_str(),
+        score,
+        item.truncated,
+        learn::encode_keys(&item.edge_keys)
+    ])?;
+    Ok(())
+}
+
+/// Rewrites a known item with what it carries now. Its article, rule and `first_seen_at`
+/// stay; a regenerated guid replaces the old one, which is kept in `previous_guid`.
+fn update_item(
+    tx: &Transaction<'_>,
+    id: i64,
+    item: &IncomingItem,
+    now: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE items SET previous_guid = CASE WHEN guid = ?2 THEN previous_guid ELSE guid END,
+             guid = ?2, link = ?3, canonical_url = ?4, title = ?5, author = ?6, published_at = ?7,
+             summary_html = ?8, content_html = ?9, raw_hash = ?10, last_seen_at = ?11,
+             truncated = ?12, edge_keys = ?13
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        item.guid,
+        item.link,
+        item.article.canonical_url,
+        item.title,
+        item.author,
+        item.published.map(time::rfc3339),
+        item.summary_html,
+        item.content_html,
+        item.raw_hash,
+        now,
         item.truncated,
         learn::encode_keys(&item.edge_keys)
     ])?;
@@ -355,6 +413,7 @@ fn rewrite_text(
         a.fingerprint,
         now
     ])?;
+    matching::reindex_text(tx, id, &old_content, &a.content)?;
     Ok(Some(ArticleChange {
         id,
         title,

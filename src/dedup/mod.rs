@@ -1,0 +1,198 @@
+//! Which stored article a feed item belongs to. Pure functions: the store looks candidates
+//! up with the keys made here ([`url`], [`text`]) and asks [`resolve`] to decide.
+//!
+//! Matching, in order (docs/dedup.md says why each step is safe):
+//! 1. same feed and guid: the same item, updated in place when its content changed;
+//! 2. same feed, another guid, same link: the same item under a regenerated guid;
+//! 3. any feed, same canonical URL;
+//! 4. any feed, same fingerprint of the clean text;
+//! 5. any feed, near-copy text (shingle similarity) or a teaser of a stored full text.
+//!
+//! Titles alone never merge two articles.
+
+pub mod text;
+pub mod url;
+
+pub use text::{Likeness, Profile, fingerprint};
+pub use url::{canonical_url, names_a_story, same_page_variants, strip_tracking_params};
+
+/// How far merging reaches, from `[defaults] dedup`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Copies of a story merge whichever feeds they come from.
+    #[default]
+    AcrossFeeds,
+    /// Each feed is deduplicated on its own, as most feed readers do.
+    PerFeed,
+}
+
+impl Scope {
+    pub const NAMES: &[&str] = &["across-feeds", "per-feed"];
+
+    pub fn parse(name: &str) -> Option<Scope> {
+        match name {
+            "across-feeds" => Some(Scope::AcrossFeeds),
+            "per-feed" => Some(Scope::PerFeed),
+            _ => None,
+        }
+    }
+}
+
+/// A stored item of the same feed the incoming one may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownItem {
+    pub item: i64,
+    pub article: i64,
+}
+
+/// A stored item of the same feed, under another guid, at the same link.
+#[derive(Debug, Clone)]
+pub struct SameLink {
+    pub known: KnownItem,
+    pub title: String,
+    /// The text of its article.
+    pub content: String,
+}
+
+/// A stored article whose text may be a copy of the incoming one.
+#[derive(Debug, Clone)]
+pub struct SimilarArticle {
+    pub article: i64,
+    pub content: String,
+    /// Canonical URLs of the article's items in the incoming item's feed.
+    pub urls_in_feed: Vec<String>,
+}
+
+/// What the store found for an item before deciding.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    /// The item with the same feed and guid.
+    pub same_item: Option<KnownItem>,
+    /// An item of the same feed, under another guid, with the same link.
+    pub same_link: Option<SameLink>,
+    /// An article with a source at the same canonical URL.
+    pub same_url: Option<i64>,
+    /// An article with the same text fingerprint.
+    pub same_text: Option<i64>,
+    /// Articles sharing an index key with the incoming text, oldest first.
+    pub similar: Vec<SimilarArticle>,
+}
+
+/// Why an item was attached to an article; stored as `items.match_rule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    New,
+    SameItem,
+    SameLink,
+    SameUrl,
+    SameText,
+    NearText,
+    Teaser,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::New => "new",
+            Rule::SameItem => "same-item",
+            Rule::SameLink => "same-link",
+            Rule::SameUrl => "same-url",
+            Rule::SameText => "same-text",
+            Rule::NearText => "near-text",
+            Rule::Teaser => "teaser",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resolution {
+    /// A new story.
+    New,
+    /// An item already stored (same guid, or same link under a new guid).
+    Known(KnownItem, Rule),
+    /// Another copy of this article. `score` is the text similarity for near copies, the
+    /// teaser's share of the full text for teasers.
+    Copy {
+        article: i64,
+        rule: Rule,
+        score: Option<f64>,
+    },
+}
+
+/// The incoming item as matching sees it.
+pub struct Incoming<'a> {
+    /// Its canonical URL, when it names a story.
+    pub url: Option<&'a str>,
+    pub title: &'a str,
+    pub profile: &'a Profile,
+}
+
+pub fn resolve(incoming: &Incoming<'_>, c: &Candidates) -> Resolution {
+    if let Some(known) = c.same_item {
+        return Resolution::Known(known, Rule::SameItem);
+    }
+    if let Some(link) = c.same_link.as_ref().filter(|l| same_post(incoming, l)) {
+        return Resolution::Known(link.known, Rule::SameLink);
+    }
+    let exact = [(c.same_url, Rule::SameUrl), (c.same_text, Rule::SameText)];
+    if let Some((Some(article), rule)) = exact.into_iter().find(|(id, _)| id.is_some()) {
+        return Resolution::Copy {
+            article,
+            rule,
+            score: None,
+        };
+    }
+    c.similar
+        .iter()
+        .filter(|s| !another_post_of_the_feed(incoming.url, s))
+        .filter_map(|s| {
+            let (rule, score) = match incoming.profile.likeness(&Profile::new(&s.content))? {
+                Likeness::Near(similarity) => (Rule::NearText, similarity),
+                Likeness::Teaser { words, of } => (Rule::Teaser, words as f64 / of as f64),
+            };
+            Some((s.article, rule, score))
+        })
+        // The closest copy wins; a near copy is closer than a teaser.
+        .max_by(|a, b| {
+            (a.1 == Rule::NearText, a.2)
+                .partial_cmp(&(b.1 == Rule::NearText, b.2))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.0.cmp(&a.0))
+        })
+        .map_or(Resolution::New, |(article, rule, score)| Resolution::Copy {
+            article,
+            rule,
+            score: Some(score),
+        })
+}
+
+/// A new guid at a known link is the known item when it is still the same post: same title,
+/// or text that is a copy of it. A link that every new post reuses ("/latest", a daily page)
+/// carries new titles and new texts, and those stay new items.
+fn same_post(incoming: &Incoming<'_>, link: &SameLink) -> bool {
+    incoming.title.trim() == link.title.trim()
+        || incoming
+            .profile
+            .likeness(&Profile::new(&link.content))
+            .is_some()
+}
+
+/// Within one feed, the publisher's own permalinks are the truth: two posts it gives distinct
+/// story URLs are two posts, however alike their text ("Weekly roundup", "Open thread").
+fn another_post_of_the_feed(url: Option<&str>, similar: &SimilarArticle) -> bool {
+    let Some(url) = url else { return false };
+    let same_page = same_page_variants(url);
+    similar
+        .urls_in_feed
+        .iter()
+        .any(|u| names_a_story(u) && !same_page.contains(u))
+}
+
+/// Whether a later copy's text should replace the story's: only when it is clearly longer
+/// (the full article where the first copy was a teaser), not for a few words of footer.
+pub fn prefer_text(current_chars: usize, candidate_chars: usize) -> bool {
+    candidate_chars > current_chars + current_chars / 4
+}
+
+#[cfg(test)]
+mod tests;

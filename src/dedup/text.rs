@@ -1,0 +1,216 @@
+//! What identifies a story by its clean text: the exact fingerprint, and the near-copy
+//! profile (word 3-shingles, their MinHash signature cut into LSH bands, the lead words a
+//! teaser shares with its full article).
+//!
+//! The hashes here are stored in the database (`article_keys`), so they must never change
+//! between versions: they are written out (FNV-1a and splitmix64), not taken from `std`,
+//! whose hasher may change with the compiler. Changing any constant below means a new
+//! schema migration that re-indexes every article.
+
+use std::cmp::Ordering;
+
+/// Texts shorter than this never match by fingerprint: short texts ("Comments", "Read more",
+/// a paywall notice) repeat across unrelated items.
+pub const MIN_FINGERPRINT_WORDS: usize = 40;
+
+/// Both texts need this many words before they can match as near copies: below it, one
+/// changed sentence is a different text, and short notices look alike.
+pub const MIN_NEAR_WORDS: usize = 50;
+
+/// Share of word 3-shingles two texts must have in common (Jaccard) to be near copies.
+/// A copy with one sentence edited or another footer scores 0.8 and more; two articles on
+/// the same event, written separately, score below 0.1 (docs/dedup.md has the figures).
+pub const NEAR_SIMILARITY: f64 = 0.6;
+
+/// A teaser is the first words of the full article; it needs this many (a WordPress excerpt
+/// has 55), and its lead key is made of this many.
+pub const TEASER_WORDS: usize = 40;
+
+const SHINGLE_WORDS: usize = 3;
+/// LSH: the MinHash signature has `BANDS * ROWS` values; two texts become candidates when
+/// one band is equal. With 20 bands of 3, a pair at similarity 0.6 is found with
+/// probability 0.992, at 0.8 with 1 - 1e-11; a pair at 0.1, 0.02.
+const BANDS: usize = 20;
+const ROWS: usize = 3;
+
+/// A text's words: lowercase letters and digits; each CJK character is a word of its own
+/// (those scripts do not separate words with spaces).
+pub fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        if is_cjk(c) {
+            flush(&mut current, &mut words);
+            words.push(c.to_string());
+        } else if c.is_alphanumeric() {
+            current.extend(c.to_lowercase());
+        } else {
+            flush(&mut current, &mut words);
+        }
+    }
+    flush(&mut current, &mut words);
+    words
+}
+
+fn flush(current: &mut String, words: &mut Vec<String>) {
+    if !current.is_empty() {
+        words.push(std::mem::take(current));
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK Extension A
+        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0xF900..=0xFAFF    // CJK Compatibility Ideographs
+        | 0x20000..=0x2FFFF) // CJK Extensions B and later
+}
+
+/// Fingerprint of clean text: a hash of its words, lowercased, punctuation and spacing
+/// ignored. `None` when the text is too short to identify a story.
+pub fn fingerprint(text: &str) -> Option<String> {
+    let words = words(text);
+    if words.len() < MIN_FINGERPRINT_WORDS {
+        return None;
+    }
+    Some(blake3::hash(words.join(" ").as_bytes()).to_hex()[..32].to_string())
+}
+
+/// A text prepared for near-copy comparison.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// Hash of each word, in order.
+    words: Vec<u64>,
+    /// Hashes of its word 3-shingles, sorted, without repeats.
+    shingles: Vec<u64>,
+}
+
+/// How two texts are alike, when they are copies of one story.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Likeness {
+    /// Near copies: this share of their shingles is common.
+    Near(f64),
+    /// One text (`words` long) is the start of the other, a teaser of the full article.
+    Teaser { words: usize, of: usize },
+}
+
+impl Profile {
+    pub fn new(text: &str) -> Profile {
+        let words: Vec<u64> = words(text).iter().map(|w| fnv1a(w.as_bytes())).collect();
+        let mut shingles: Vec<u64> = words
+            .windows(SHINGLE_WORDS)
+            .map(|w| w.iter().fold(0x5348_494e_474c_4553, |h, &x| mix(h ^ x)))
+            .collect();
+        shingles.sort_unstable();
+        shingles.dedup();
+        Profile { words, shingles }
+    }
+
+    pub fn word_count(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The keys under which the store indexes this text, and looks for its copies: one per
+    /// LSH band when the text is long enough for near matching, and its lead key when it is
+    /// long enough to be a teaser.
+    pub fn index_keys(&self) -> Vec<i64> {
+        let mut keys = Vec::with_capacity(BANDS + 1);
+        if self.words.len() >= MIN_NEAR_WORDS {
+            let signature = self.minhash();
+            for (band, rows) in signature.chunks(ROWS).enumerate() {
+                let key = rows.iter().fold(mix(band as u64 + 1), |h, &x| mix(h ^ x));
+                keys.push(key as i64);
+            }
+        }
+        if self.words.len() >= TEASER_WORDS {
+            let lead = self.words[..TEASER_WORDS]
+                .iter()
+                .fold(mix(BANDS as u64 + 1), |h, &x| mix(h ^ x));
+            keys.push(lead as i64);
+        }
+        keys
+    }
+
+    fn minhash(&self) -> Vec<u64> {
+        (0..BANDS * ROWS)
+            .map(|i| {
+                let seed = mix(0x4d49_4e48_4153_4800 + i as u64);
+                self.shingles
+                    .iter()
+                    .map(|&s| mix(s ^ seed))
+                    .min()
+                    .unwrap_or(u64::MAX)
+            })
+            .collect()
+    }
+
+    /// Whether `self` and `other` are copies of one story, and how alike they are.
+    /// Near copies first: a copy with a longer footer also starts like the other, but it
+    /// is not a teaser.
+    pub fn likeness(&self, other: &Profile) -> Option<Likeness> {
+        if self.words.len() >= MIN_NEAR_WORDS && other.words.len() >= MIN_NEAR_WORDS {
+            let similarity = self.similarity(other);
+            if similarity >= NEAR_SIMILARITY {
+                return Some(Likeness::Near(similarity));
+            }
+        }
+        self.teaser_of(other).or_else(|| other.teaser_of(self))
+    }
+
+    /// Jaccard similarity of the two shingle sets.
+    pub fn similarity(&self, other: &Profile) -> f64 {
+        let common = sorted_intersection(&self.shingles, &other.shingles);
+        let union = self.shingles.len() + other.shingles.len() - common;
+        if union == 0 {
+            0.0
+        } else {
+            common as f64 / union as f64
+        }
+    }
+
+    /// `self` is the start of `other`; its last word may be cut ("documen…").
+    fn teaser_of(&self, other: &Profile) -> Option<Likeness> {
+        let n = self.words.len();
+        let compared = n.checked_sub(1)?;
+        (n >= TEASER_WORDS
+            && other.words.len() > n
+            && self.words[..compared] == other.words[..compared])
+            .then_some(Likeness::Teaser {
+                words: n,
+                of: other.words.len(),
+            })
+    }
+}
+
+fn sorted_intersection(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common
+}
+
+/// FNV-1a, 64 bits.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The splitmix64 finalizer: a cheap, well-mixed permutation of 64-bit values.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
