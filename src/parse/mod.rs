@@ -4,6 +4,8 @@
 //! Title, summary and content are always HTML here: plain-text fields are escaped on the way
 //! in, so the clean step has one input format and a `<` in a text title stays a `<`.
 
+mod feedburner;
+
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Link, Text};
 use url::Url;
@@ -46,17 +48,36 @@ pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
         .build();
     // feed-rs (through quick-xml) can panic on some encodings; one bad document must not take a
     // worker down, so a panic becomes this feed's error.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(body)))
-        .map_err(|panic| ParseError {
-            message: format!(
-                "the feed parser failed on this document ({}); please report it",
-                panic_text(&*panic)
-            ),
-        })?;
-    let feed = parsed.map_err(|e| ParseError {
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parser
+            .parse(body)
+            .map(|feed| (feed, feedburner::orig_links(body)))
+    }))
+    .map_err(|panic| ParseError {
+        message: format!(
+            "the feed parser failed on this document ({}); please report it",
+            panic_text(&*panic)
+        ),
+    })?;
+    let (feed, orig_links) = parsed.map_err(|e| ParseError {
         message: explain(body, &e.to_string()),
     })?;
-    Ok(convert(feed, url))
+    let mut parsed = convert(feed, url);
+    prefer_orig_links(&mut parsed.items, orig_links);
+    Ok(parsed)
+}
+
+/// Items behind FeedBurner get the publisher's link instead of the `feedproxy` redirect; the
+/// origLinks are used only when there is one slot per item, so none lands on the wrong item.
+fn prefer_orig_links(items: &mut [Item], orig_links: Option<Vec<Option<String>>>) {
+    let Some(links) = orig_links.filter(|l| l.len() == items.len()) else {
+        return;
+    };
+    for (item, link) in items.iter_mut().zip(links) {
+        if let Some(link) = link.filter(|l| l.starts_with("http://") || l.starts_with("https://")) {
+            item.link = Some(link);
+        }
+    }
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
