@@ -72,6 +72,14 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         boilerplate: Option<String>,
     },
+    /// Show how deduplication merged the copies of a story.
+    Dedup {
+        /// The article id (`id` in exports): list its sources and the rule that matched each.
+        #[arg(long, value_name = "ID")]
+        explain: i64,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Clean stored items again with the current rules (after changing feeds.toml or
     /// upgrading) and update text, HTML and the search index.
     Reprocess {

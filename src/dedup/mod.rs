@@ -91,6 +91,43 @@ pub enum Rule {
 }
 
 impl Rule {
+    pub const ALL: [Rule; 7] = [
+        Rule::New,
+        Rule::SameItem,
+        Rule::SameLink,
+        Rule::SameUrl,
+        Rule::SameText,
+        Rule::NearText,
+        Rule::Teaser,
+    ];
+
+    pub fn parse(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// Why an item matched by this rule, in words, with its score where it has one.
+    pub fn describe(self, score: Option<f64>) -> String {
+        let percent = |s: Option<f64>| s.map_or("?".to_string(), |s| format!("{:.0}%", s * 100.0));
+        match self {
+            Rule::New => "the first copy seen: it made the article".to_string(),
+            Rule::SameItem => "the same feed and guid as a stored item".to_string(),
+            Rule::SameLink => {
+                "the same feed and link as a stored item, under a new guid".to_string()
+            }
+            Rule::SameUrl => "the same canonical URL as an earlier source".to_string(),
+            Rule::SameText => "the same text as the article (equal fingerprints)".to_string(),
+            Rule::NearText => format!(
+                "a near copy: {} of word 3-shingles shared with the article (at least {:.0}% needed)",
+                percent(score),
+                text::NEAR_SIMILARITY * 100.0
+            ),
+            Rule::Teaser => format!(
+                "a teaser: its words are the start of the article's text ({} of it)",
+                percent(score)
+            ),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Rule::New => "new",

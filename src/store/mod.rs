@@ -92,6 +92,8 @@ pub trait Backend: Send + Sync {
     fn stored_items(&self, feed: &str) -> Result<Vec<StoredItem>, StoreError>;
     /// Every stored item (of any feed) of these articles.
     fn items_of_articles(&self, ids: &[i64]) -> Result<Vec<StoredItem>, StoreError>;
+    /// An article and each of its sources with the rule that matched it (`None`: no such id).
+    fn article_sources(&self, id: i64) -> Result<Option<ArticleSources>, StoreError>;
     /// Writes a reprocessed feed in one transaction (rolled back when `dry_run`) and returns
     /// the articles whose text changed.
     fn apply_reprocess(
@@ -322,6 +324,34 @@ pub struct Source {
     pub feed: String,
     pub guid: String,
     pub url: Option<String>,
+}
+
+/// An article with every feed item that resolved to it, for `feedsift dedup --explain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleSources {
+    pub id: i64,
+    pub title: String,
+    pub url: Option<String>,
+    /// The feed the story was first seen in.
+    pub feed: String,
+    pub created: String,
+    pub updated: String,
+    pub revision: i64,
+    pub sources: Vec<SourceMatch>,
+}
+
+/// One source of an article and why it was attached (`items.match_rule`, `match_score`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceMatch {
+    pub feed: String,
+    pub guid: String,
+    /// The guid the item had before its publisher regenerated it.
+    pub previous_guid: Option<String>,
+    pub url: Option<String>,
+    pub rule: String,
+    pub score: Option<f64>,
+    pub first_seen: String,
+    pub last_seen: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,11 +1,11 @@
 //! Everything that reads: feed state and status, article export, full-text search, learned
-//! boilerplate and stored items for reprocessing.
+//! boilerplate, stored items for reprocessing, and how an article's sources were matched.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    Article, ArticleFilter, BoilerplateSample, FeedState, FeedStatus, LearnedBoilerplate,
-    SearchHit, Source, StoreError, StoredItem,
+    Article, ArticleFilter, ArticleSources, BoilerplateSample, FeedState, FeedStatus,
+    LearnedBoilerplate, SearchHit, Source, SourceMatch, StoreError, StoredItem,
 };
 use crate::clean::learn::{self, ItemKeys};
 use crate::fetch::Validators;
@@ -246,4 +246,51 @@ pub(super) fn items_of_articles(
         }
     }
     Ok(out)
+}
+
+pub(super) fn article_sources(
+    conn: &Connection,
+    id: i64,
+) -> Result<Option<ArticleSources>, StoreError> {
+    let header = conn
+        .prepare_cached(
+            "SELECT a.title, a.canonical_url, f.name, a.created_at, a.updated_at, a.revision
+             FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(ArticleSources {
+                id,
+                title: r.get(0)?,
+                url: r.get(1)?,
+                feed: r.get(2)?,
+                created: r.get(3)?,
+                updated: r.get(4)?,
+                revision: r.get(5)?,
+                sources: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut article) = header else {
+        return Ok(None);
+    };
+    article.sources = conn
+        .prepare_cached(
+            "SELECT f.name, i.guid, i.previous_guid, i.link, i.match_rule, i.match_score,
+                 i.first_seen_at, i.last_seen_at
+             FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.article_id = ?1 ORDER BY i.id",
+        )?
+        .query_map([id], |r| {
+            Ok(SourceMatch {
+                feed: r.get(0)?,
+                guid: r.get(1)?,
+                previous_guid: r.get(2)?,
+                url: r.get(3)?,
+                rule: r.get(4)?,
+                score: r.get(5)?,
+                first_seen: r.get(6)?,
+                last_seen: r.get(7)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(article))
 }

@@ -8,9 +8,9 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::{
-    Article, ArticleChange, ArticleFilter, Backend, BoilerplateSample, FeedBatch, FeedState,
-    FeedStatus, IngestReport, LearnedBoilerplate, Reprocessed, SearchHit, StoreError, StoredItem,
-    migrations, query, write,
+    Article, ArticleChange, ArticleFilter, ArticleSources, Backend, BoilerplateSample, FeedBatch,
+    FeedState, FeedStatus, IngestReport, LearnedBoilerplate, Reprocessed, SearchHit, StoreError,
+    StoredItem, migrations, query, write,
 };
 use crate::config::FeedConfig;
 
@@ -109,6 +109,10 @@ impl Backend for SqliteBackend {
 
     fn items_of_articles(&self, ids: &[i64]) -> Result<Vec<StoredItem>, StoreError> {
         query::items_of_articles(&self.conn(), ids)
+    }
+
+    fn article_sources(&self, id: i64) -> Result<Option<ArticleSources>, StoreError> {
+        query::article_sources(&self.conn(), id)
     }
 
     fn apply_reprocess(
