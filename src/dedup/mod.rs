@@ -54,13 +54,28 @@ pub struct SameLink {
     pub content: String,
 }
 
+/// A stored item of the incoming item's feed: its guid and canonical URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedItem {
+    pub guid: String,
+    pub url: Option<String>,
+}
+
+/// A stored article with the same text as the incoming item.
+#[derive(Debug, Clone)]
+pub struct TextMatch {
+    pub article: i64,
+    /// The article's items in the incoming item's feed.
+    pub in_feed: Vec<FeedItem>,
+}
+
 /// A stored article whose text may be a copy of the incoming one.
 #[derive(Debug, Clone)]
 pub struct SimilarArticle {
     pub article: i64,
     pub content: String,
-    /// Canonical URLs of the article's items in the incoming item's feed.
-    pub urls_in_feed: Vec<String>,
+    /// The article's items in the incoming item's feed.
+    pub in_feed: Vec<FeedItem>,
 }
 
 /// What the store found for an item before deciding.
@@ -68,12 +83,12 @@ pub struct SimilarArticle {
 pub struct Candidates {
     /// The item with the same feed and guid.
     pub same_item: Option<KnownItem>,
-    /// An item of the same feed, under another guid, with the same link.
-    pub same_link: Option<SameLink>,
+    /// Items of the same feed, under other guids, with the same link, newest first.
+    pub same_link: Vec<SameLink>,
     /// An article with a source at the same canonical URL.
     pub same_url: Option<i64>,
     /// An article with the same text fingerprint.
-    pub same_text: Option<i64>,
+    pub same_text: Option<TextMatch>,
     /// Articles sharing an index key with the incoming text, oldest first.
     pub similar: Vec<SimilarArticle>,
 }
@@ -161,6 +176,8 @@ pub struct Incoming<'a> {
     /// Its canonical URL, when it names a story.
     pub url: Option<&'a str>,
     pub title: &'a str,
+    /// The guids of every item in the same fetch of the feed.
+    pub fetched: &'a std::collections::HashSet<String>,
     pub profile: &'a Profile,
 }
 
@@ -168,20 +185,30 @@ pub fn resolve(incoming: &Incoming<'_>, c: &Candidates) -> Resolution {
     if let Some(known) = c.same_item {
         return Resolution::Known(known, Rule::SameItem);
     }
-    if let Some(link) = c.same_link.as_ref().filter(|l| same_post(incoming, l)) {
+    if let Some(link) = c.same_link.iter().find(|l| same_post(incoming, l)) {
         return Resolution::Known(link.known, Rule::SameLink);
     }
-    let exact = [(c.same_url, Rule::SameUrl), (c.same_text, Rule::SameText)];
-    if let Some((Some(article), rule)) = exact.into_iter().find(|(id, _)| id.is_some()) {
+    if let Some(article) = c.same_url {
         return Resolution::Copy {
             article,
-            rule,
+            rule: Rule::SameUrl,
+            score: None,
+        };
+    }
+    let same_text = c
+        .same_text
+        .as_ref()
+        .filter(|t| !another_post_of_the_feed(incoming, &t.in_feed));
+    if let Some(t) = same_text {
+        return Resolution::Copy {
+            article: t.article,
+            rule: Rule::SameText,
             score: None,
         };
     }
     c.similar
         .iter()
-        .filter(|s| !another_post_of_the_feed(incoming.url, s))
+        .filter(|s| !another_post_of_the_feed(incoming, &s.in_feed))
         .filter_map(|s| {
             let (rule, score) = match incoming.profile.likeness(&Profile::new(&s.content))? {
                 Likeness::Near(similarity) => (Rule::NearText, similarity),
@@ -214,15 +241,19 @@ fn same_post(incoming: &Incoming<'_>, link: &SameLink) -> bool {
             .is_some()
 }
 
-/// Within one feed, the publisher's own permalinks are the truth: two posts it gives distinct
-/// story URLs are two posts, however alike their text ("Weekly roundup", "Open thread").
-fn another_post_of_the_feed(url: Option<&str>, similar: &SimilarArticle) -> bool {
-    let Some(url) = url else { return false };
-    let same_page = same_page_variants(url);
-    similar
-        .urls_in_feed
-        .iter()
-        .any(|u| names_a_story(u) && !same_page.contains(u))
+/// Within one feed, the publisher's own identities are the truth: two posts it serves side
+/// by side in one fetch, or gives distinct story URLs, are two posts, however alike their
+/// text ("Weekly roundup", two videos under their channel's description, two outages with
+/// one status text).
+fn another_post_of_the_feed(incoming: &Incoming<'_>, in_feed: &[FeedItem]) -> bool {
+    let same_page = incoming.url.map(same_page_variants);
+    in_feed.iter().any(|item| {
+        incoming.fetched.contains(&item.guid)
+            || match (&same_page, &item.url) {
+                (Some(same_page), Some(url)) => names_a_story(url) && !same_page.contains(url),
+                _ => false,
+            }
+    })
 }
 
 /// Whether a later copy's text should replace the story's: only when it is clearly longer

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use super::*;
 
 /// A deterministic text of `n` words drawn from a small vocabulary, different per `seed`.
@@ -175,11 +177,21 @@ fn a_teaser_is_the_start_of_the_full_text() {
     assert!(short.index_keys().is_empty());
 }
 
-fn similar(article: i64, content: &str, urls: &[&str]) -> SimilarArticle {
+fn in_feed(items: &[(&str, &str)]) -> Vec<FeedItem> {
+    items
+        .iter()
+        .map(|(guid, url)| FeedItem {
+            guid: guid.to_string(),
+            url: Some(url.to_string()),
+        })
+        .collect()
+}
+
+fn similar(article: i64, content: &str, items: &[(&str, &str)]) -> SimilarArticle {
     SimilarArticle {
         article,
         content: content.to_string(),
-        urls_in_feed: urls.iter().map(|u| u.to_string()).collect(),
+        in_feed: in_feed(items),
     }
 }
 
@@ -187,13 +199,17 @@ fn similar(article: i64, content: &str, urls: &[&str]) -> SimilarArticle {
 fn policy_order() {
     let profile = Profile::new(&prose(6, 200));
     let incoming = Incoming {
+        fetched: &HashSet::new(),
         url: None,
         title: "Roundup",
         profile: &profile,
     };
     let c = Candidates {
         same_url: Some(2),
-        same_text: Some(3),
+        same_text: Some(TextMatch {
+            article: 3,
+            in_feed: Vec::new(),
+        }),
         ..Candidates::default()
     };
     assert_eq!(
@@ -214,7 +230,7 @@ fn policy_order() {
         content: content.to_string(),
     };
     let c = Candidates {
-        same_link: Some(link("Roundup", "")),
+        same_link: vec![link("Roundup", "")],
         ..c
     };
     assert_eq!(
@@ -222,7 +238,7 @@ fn policy_order() {
         Resolution::Known(known, Rule::SameLink)
     );
     let c = Candidates {
-        same_link: Some(link("Other post", &prose(6, 200))),
+        same_link: vec![link("Other post", &prose(6, 200))],
         ..c
     };
     assert_eq!(
@@ -230,7 +246,7 @@ fn policy_order() {
         Resolution::Known(known, Rule::SameLink)
     );
     let daily = Candidates {
-        same_link: Some(link("Yesterday's page", &prose(8, 200))),
+        same_link: vec![link("Yesterday's page", &prose(8, 200))],
         ..Candidates::default()
     };
     assert_eq!(
@@ -247,6 +263,7 @@ fn near_copies_merge_across_feeds_but_not_posts_the_feed_gave_their_own_url() {
     let profile = Profile::new(&format!("{text} An extra closing line."));
     let url = Some("https://blog.example/2024/05/weekly-roundup-19");
     let incoming = Incoming {
+        fetched: &HashSet::new(),
         url,
         title: "Weekly roundup",
         profile: &profile,
@@ -267,11 +284,41 @@ fn near_copies_merge_across_feeds_but_not_posts_the_feed_gave_their_own_url() {
         similar: vec![similar(
             4,
             &text,
-            &["https://blog.example/2024/05/weekly-roundup-18"],
+            &[("w18", "https://blog.example/2024/05/weekly-roundup-18")],
         )],
         ..Candidates::default()
     };
     assert_eq!(resolve(&incoming, &own_post), Resolution::New);
+    let same_text_own_post = Candidates {
+        same_text: Some(TextMatch {
+            article: 4,
+            in_feed: in_feed(&[("w18", "https://blog.example/2024/05/weekly-roundup-18")]),
+        }),
+        ..Candidates::default()
+    };
+    assert_eq!(resolve(&incoming, &same_text_own_post), Resolution::New);
+    let fetched: HashSet<String> = ["status-2".to_string(), "status-1".to_string()].into();
+    let no_links = Incoming {
+        url: None,
+        title: "Support System - Down",
+        fetched: &fetched,
+        profile: &profile,
+    };
+    let served_together = Candidates {
+        same_text: Some(TextMatch {
+            article: 5,
+            in_feed: vec![FeedItem {
+                guid: "status-1".to_string(),
+                url: None,
+            }],
+        }),
+        ..Candidates::default()
+    };
+    assert_eq!(
+        resolve(&no_links, &served_together),
+        Resolution::New,
+        "one fetch, two posts"
+    );
 }
 
 #[test]

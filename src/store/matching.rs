@@ -8,7 +8,8 @@ use rusqlite::{OptionalExtension, Transaction, params_from_iter};
 
 use super::{IncomingItem, StoreError};
 use crate::dedup::{
-    Candidates, KnownItem, Profile, SameLink, Scope, SimilarArticle, same_page_variants,
+    Candidates, FeedItem, KnownItem, Profile, SameLink, Scope, SimilarArticle, TextMatch,
+    same_page_variants,
 };
 
 /// Articles sharing most index keys with the incoming text that are compared with it; a
@@ -32,7 +33,7 @@ pub(super) fn candidates(
         same_link: same_link(tx, feed_id, &item.guid, &variants)?,
         ..Candidates::default()
     };
-    if c.same_link.is_some() {
+    if !c.same_link.is_empty() {
         return Ok(c);
     }
     c.same_url = same_url(tx, feed_id, scope, &variants)?;
@@ -53,27 +54,30 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// An item of this feed under another guid, with the same link, and the text it has now.
+/// Articles of this feed whose items (under other guids) have the same link, with their
+/// text, newest first.
+const MAX_SAME_LINK: usize = 8;
+
 fn same_link(
     tx: &Transaction<'_>,
     feed_id: i64,
     guid: &str,
     variants: &[String],
-) -> Result<Option<SameLink>, StoreError> {
+) -> Result<Vec<SameLink>, StoreError> {
     if variants.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let sql = format!(
         "SELECT i.id, i.article_id, i.title, a.content FROM items i JOIN articles a ON a.id = i.article_id
          WHERE i.canonical_url IN ({}) AND i.feed_id = ?1 AND i.guid <> ?2
-         ORDER BY i.last_seen_at DESC LIMIT 1",
+         ORDER BY i.id DESC LIMIT {MAX_SAME_LINK}",
         placeholders(3, variants.len())
     );
     let mut args: Vec<&dyn rusqlite::ToSql> = vec![&feed_id, &guid];
     args.extend(variants.iter().map(|v| v as &dyn rusqlite::ToSql));
     Ok(tx
         .prepare_cached(&sql)?
-        .query_row(params_from_iter(args), |r| {
+        .query_map(params_from_iter(args), |r| {
             Ok(SameLink {
                 known: KnownItem {
                     item: r.get(0)?,
@@ -82,8 +86,8 @@ fn same_link(
                 title: r.get(2)?,
                 content: r.get(3)?,
             })
-        })
-        .optional()?)
+        })?
+        .collect::<Result<_, _>>()?)
 }
 
 /// The oldest article with a source at this page (in this feed only, per feed).
@@ -118,20 +122,28 @@ fn same_text(
     feed_id: i64,
     scope: Scope,
     fingerprint: Option<&str>,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<TextMatch>, StoreError> {
     let Some(fingerprint) = fingerprint else {
         return Ok(None);
     };
     let sql = format!(
         "SELECT a.id FROM articles a WHERE a.fingerprint = ?3 AND {IN_SCOPE} ORDER BY a.id LIMIT 1"
     );
-    Ok(tx
+    let article: Option<i64> = tx
         .prepare_cached(&sql)?
         .query_row(
             rusqlite::params![scope == Scope::AcrossFeeds, feed_id, fingerprint],
             |r| r.get(0),
         )
-        .optional()?)
+        .optional()?;
+    article
+        .map(|article| {
+            Ok(TextMatch {
+                article,
+                in_feed: items_in_feed(tx, article, feed_id)?,
+            })
+        })
+        .transpose()
 }
 
 /// Articles sharing an index key with the text, most shared keys first, with their text and
@@ -166,23 +178,27 @@ fn similar(
             Ok(SimilarArticle {
                 article,
                 content,
-                urls_in_feed: urls_in_feed(tx, article, feed_id)?,
+                in_feed: items_in_feed(tx, article, feed_id)?,
             })
         })
         .collect()
 }
 
-fn urls_in_feed(
+fn items_in_feed(
     tx: &Transaction<'_>,
     article: i64,
     feed_id: i64,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<FeedItem>, StoreError> {
     Ok(tx
         .prepare_cached(
-            "SELECT canonical_url FROM items
-             WHERE article_id = ?1 AND feed_id = ?2 AND canonical_url IS NOT NULL",
+            "SELECT guid, canonical_url FROM items WHERE article_id = ?1 AND feed_id = ?2",
         )?
-        .query_map(rusqlite::params![article, feed_id], |r| r.get(0))?
+        .query_map(rusqlite::params![article, feed_id], |r| {
+            Ok(FeedItem {
+                guid: r.get(0)?,
+                url: r.get(1)?,
+            })
+        })?
         .collect::<Result<_, _>>()?)
 }
 

@@ -1,5 +1,7 @@
 //! Everything that writes: feed registration, the per-feed ingest transaction, fetch results.
 
+use std::collections::HashSet;
+
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::matching;
@@ -51,8 +53,16 @@ pub(super) fn ingest(
     let tx = conn.transaction()?;
     let feed_id = feed_id(&tx, feed)?;
     let mut report = IngestReport::default();
+    let fetched: HashSet<String> = batch.items.iter().map(|i| i.guid.clone()).collect();
     for item in &batch.items {
-        ingest_item(&tx, feed_id, batch.scope, item, &now, &mut report)?;
+        ingest_item(
+            &tx,
+            (feed_id, &fetched),
+            batch.scope,
+            item,
+            &now,
+            &mut report,
+        )?;
     }
     report.newly_learned = save_learned(&tx, feed_id, &batch.learned, &now)?;
     tx.execute(
@@ -75,9 +85,10 @@ pub(super) fn ingest(
     Ok(report)
 }
 
+/// `feed` is the feed's id and the guids of this fetch.
 fn ingest_item(
     tx: &Transaction<'_>,
-    feed_id: i64,
+    (feed_id, fetched): (i64, &HashSet<String>),
     scope: Scope,
     item: &IncomingItem,
     now: &str,
@@ -100,6 +111,7 @@ fn ingest_item(
     let incoming = Incoming {
         url: item.link_key.as_deref(),
         title: &item.title,
+        fetched,
         profile: &profile,
     };
     match dedup::resolve(&incoming, &candidates) {

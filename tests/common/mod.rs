@@ -277,3 +277,4 @@ pub fn publishers(extra: &[(&str, &str, Route)]) -> (Server, Workspace) {
     let ws = Workspace::new(&feed_config(&feeds));
     (server, ws)
 }
+pub mod synth;
