@@ -85,6 +85,8 @@ pub struct Profile {
     words: Vec<u64>,
     /// Hashes of its word 3-shingles, sorted, without repeats.
     shingles: Vec<u64>,
+    /// [`Profile::index_keys`], computed once: ingest needs them to look up and to store.
+    keys: std::cell::OnceCell<Vec<i64>>,
 }
 
 /// How two texts are alike, when they are copies of one story.
@@ -105,7 +107,11 @@ impl Profile {
             .collect();
         shingles.sort_unstable();
         shingles.dedup();
-        Profile { words, shingles }
+        Profile {
+            words,
+            shingles,
+            keys: std::cell::OnceCell::new(),
+        }
     }
 
     pub fn word_count(&self) -> usize {
@@ -116,6 +122,10 @@ impl Profile {
     /// LSH band when the text is long enough for near matching, and its lead key when it is
     /// long enough to be a teaser.
     pub fn index_keys(&self) -> Vec<i64> {
+        self.keys.get_or_init(|| self.compute_keys()).clone()
+    }
+
+    fn compute_keys(&self) -> Vec<i64> {
         let mut keys = Vec::with_capacity(BANDS + 1);
         if self.words.len() >= MIN_NEAR_WORDS {
             let signature = self.minhash();

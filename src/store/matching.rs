@@ -206,12 +206,12 @@ fn items_in_feed(
 pub(super) fn index_text(
     tx: &Transaction<'_>,
     article: i64,
-    content: &str,
+    text: &Profile,
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO article_keys (key, article_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     )?;
-    for key in Profile::new(content).index_keys() {
+    for key in text.index_keys() {
         insert.execute(rusqlite::params![key, article])?;
     }
     Ok(())
@@ -233,7 +233,7 @@ pub(super) fn reindex_text(
     for key in Profile::new(old).index_keys() {
         delete.execute(rusqlite::params![key, article])?;
     }
-    index_text(tx, article, new)
+    index_text(tx, article, &Profile::new(new))
 }
 
 /// Migration 3: indexes every article already stored.
@@ -241,7 +241,7 @@ pub(super) fn index_all_articles(tx: &Transaction<'_>) -> Result<(), StoreError>
     let mut select = tx.prepare("SELECT id, content FROM articles")?;
     let mut rows = select.query([])?;
     while let Some(row) = rows.next()? {
-        index_text(tx, row.get(0)?, &row.get::<_, String>(1)?)?;
+        index_text(tx, row.get(0)?, &Profile::new(&row.get::<_, String>(1)?))?;
     }
     Ok(())
 }

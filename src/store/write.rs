@@ -131,7 +131,7 @@ fn ingest_item(
         }
         Resolution::New => {
             let article = insert_article(tx, feed_id, &item.article, now)?;
-            matching::index_text(tx, article, &item.article.content)?;
+            matching::index_text(tx, article, &profile)?;
             insert_item(tx, feed_id, item, (article, Rule::New, None), now)?;
             report.new_articles += 1;
         }

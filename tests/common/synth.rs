@@ -60,12 +60,13 @@ impl Vocabulary {
     pub fn new(size: usize) -> Vocabulary {
         let mut rng = Rng::new(7);
         let mut words: Vec<String> = COMMON.iter().map(|w| w.to_string()).collect();
+        let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
         while words.len() < size {
             let n = rng.range(2, 4);
             let word: String = (0..n)
                 .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
                 .collect();
-            if !words.contains(&word) {
+            if seen.insert(word.clone()) {
                 words.push(word);
             }
         }
