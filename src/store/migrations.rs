@@ -109,9 +109,10 @@ CREATE TABLE article_keys (
 "#,
 ];
 
+type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;
+
 /// Work a migration needs beyond SQL, run in its transaction after its SQL: `(version, step)`.
-const BACKFILLS: &[(usize, fn(&Transaction<'_>) -> Result<(), StoreError>)] =
-    &[(3, super::matching::index_all_articles)];
+const BACKFILLS: &[(usize, Backfill)] = &[(3, super::matching::index_all_articles)];
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
