@@ -94,14 +94,18 @@ fn ingest_item(
     now: &str,
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
+    let stored = same_item(tx, feed_id, &item.guid)?;
+    if let Some((known, raw_hash)) = &stored
+        && *raw_hash == item.raw_hash
+    {
+        tx.prepare_cached("UPDATE items SET last_seen_at = ?2 WHERE id = ?1")?
+            .execute(params![known.item, now])?;
+        report.unchanged += 1;
+        return Ok(());
+    }
+    // Only items that may change the database get their text profiled.
     let profile = Profile::new(&item.article.content);
-    let candidates = match same_item(tx, feed_id, &item.guid)? {
-        Some((known, raw_hash)) if raw_hash == item.raw_hash => {
-            tx.prepare_cached("UPDATE items SET last_seen_at = ?2 WHERE id = ?1")?
-                .execute(params![known.item, now])?;
-            report.unchanged += 1;
-            return Ok(());
-        }
+    let candidates = match stored {
         Some((known, _)) => Candidates {
             same_item: Some(known),
             ..Candidates::default()
