@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|i| incoming(&format!("new-{target}-{i}"), story(&vocab, &mut rng)))
             .collect();
         let t = Instant::now();
-        store.ingest("probe-new", &feed_batch(new))?;
+        store.ingest(&format!("probe-new-{target}"), &feed_batch(new))?;
         let new_ms = t.elapsed().as_secs_f64() * 1000.0 / BATCH as f64;
         let copies: Vec<IncomingItem> = (0..BATCH)
             .map(|i| {
@@ -72,7 +72,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         let t = Instant::now();
-        let report = store.ingest("probe-copy", &feed_batch(copies))?;
+        // A feed of its own per size: two posts of one feed under distinct URLs never merge.
+        let report = store.ingest(&format!("probe-copy-{target}"), &feed_batch(copies))?;
         let copy_ms = t.elapsed().as_secs_f64() * 1000.0 / BATCH as f64;
         let bytes = std::fs::metadata(dir.path().join("bench.db"))?.len()
             + std::fs::metadata(dir.path().join("bench.db-wal")).map_or(0, |m| m.len());
