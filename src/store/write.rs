@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
 use super::matching;
 use super::{
@@ -260,6 +260,41 @@ fn upgrade_text(
     matching::reindex_text(tx, id, &old, &a.content)
 }
 
+/// What an item carries as received, bound as `?2`..`?13` by both item writes (`?1` is the
+/// row's key, the feed for an insert and the item for an update).
+struct Received<'a> {
+    published: Option<String>,
+    edge_keys: String,
+    now: &'a str,
+}
+
+impl<'a> Received<'a> {
+    fn of(item: &IncomingItem, now: &'a str) -> Received<'a> {
+        Received {
+            published: item.published.map(time::rfc3339),
+            edge_keys: learn::encode_keys(&item.edge_keys),
+            now,
+        }
+    }
+
+    fn params<'b>(&'b self, item: &'b IncomingItem) -> [&'b dyn ToSql; 12] {
+        [
+            &item.guid,
+            &item.link,
+            &item.article.canonical_url,
+            &item.title,
+            &item.author,
+            &self.published,
+            &item.summary_html,
+            &item.content_html,
+            &item.raw_hash,
+            &self.now,
+            &item.truncated,
+            &self.edge_keys,
+        ]
+    }
+}
+
 /// Inserts a new item, attached to `article` by `rule` (with its score for near copies).
 fn insert_item(
     tx: &Transaction<'_>,
@@ -268,30 +303,20 @@ fn insert_item(
     (article, rule, score): (i64, Rule, Option<f64>),
     now: &str,
 ) -> Result<(), StoreError> {
+    let received = Received::of(item, now);
+    let rule = rule.as_str();
+    let extra: [&dyn ToSql; 3] = [&article, &rule, &score];
     tx.prepare_cached(
         "INSERT INTO items (feed_id, guid, link, canonical_url, title, author, published_at, summary_html,
-             content_html, raw_hash, first_seen_at, last_seen_at, article_id, match_rule, match_score,
-             truncated, edge_keys)
+             content_html, raw_hash, first_seen_at, last_seen_at, truncated, edge_keys, article_id,
+             match_rule, match_score)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
-    .execute(params![
-        feed_id,
-        item.guid,
-        item.link,
-        item.article.canonical_url,
-        item.title,
-        item.author,
-        item.published.map(time::rfc3339),
-        item.summary_html,
-        item.content_html,
-        item.raw_hash,
-        now,
-        article,
-        rule.as_str(),
-        score,
-        item.truncated,
-        learn::encode_keys(&item.edge_keys)
-    ])?;
+    .execute(params_from_iter(
+        std::iter::once(&feed_id as &dyn ToSql)
+            .chain(received.params(item))
+            .chain(extra),
+    ))?;
     Ok(())
 }
 
@@ -303,6 +328,7 @@ fn update_item(
     item: &IncomingItem,
     now: &str,
 ) -> Result<(), StoreError> {
+    let received = Received::of(item, now);
     tx.prepare_cached(
         "UPDATE items SET previous_guid = CASE WHEN guid = ?2 THEN previous_guid ELSE guid END,
              guid = ?2, link = ?3, canonical_url = ?4, title = ?5, author = ?6, published_at = ?7,
@@ -310,21 +336,9 @@ fn update_item(
              truncated = ?12, edge_keys = ?13
          WHERE id = ?1",
     )?
-    .execute(params![
-        id,
-        item.guid,
-        item.link,
-        item.article.canonical_url,
-        item.title,
-        item.author,
-        item.published.map(time::rfc3339),
-        item.summary_html,
-        item.content_html,
-        item.raw_hash,
-        now,
-        item.truncated,
-        learn::encode_keys(&item.edge_keys)
-    ])?;
+    .execute(params_from_iter(
+        std::iter::once(&id as &dyn ToSql).chain(received.params(item)),
+    ))?;
     Ok(())
 }
 
