@@ -135,5 +135,7 @@ fn feed_batch(items: Vec<IncomingItem>) -> FeedBatch {
         items,
         learned: Vec::new(),
         scope: Scope::AcrossFeeds,
+        ttl: None,
+        poll: Default::default(),
     }
 }

@@ -31,6 +31,10 @@ pub enum Command {
         /// Only this feed (repeatable).
         #[arg(long, value_name = "NAME")]
         feed: Vec<String>,
+        /// Skip feeds their publisher asked to leave alone for now (Cache-Control, ttl,
+        /// Retry-After, 410) or that are backing off after failures; for running from a timer.
+        #[arg(long)]
+        due: bool,
     },
     /// Write stored articles to stdout or a file.
     Export {
@@ -64,7 +68,8 @@ pub enum Command {
         #[arg(long)]
         explain: bool,
     },
-    /// Show each feed's status: last success, last error, items and articles.
+    /// Show each feed's status: last success, HTTP status, failures, next poll, last error,
+    /// items and articles, and where a feed moved.
     Feeds {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,

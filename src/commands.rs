@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use feedsift::clean;
-use feedsift::config::Config;
+use feedsift::config::{Config, FeedConfig};
 use feedsift::dedup;
 use feedsift::export::{self, ExportError, Format};
 use feedsift::pipeline::{FeedOutcome, FeedRun, Pipeline};
 use feedsift::reprocess;
+use feedsift::schedule::{self, limits::Limits, lock::DaemonLock};
 use feedsift::store::{ArticleChange, ArticleFilter, ArticleSources, FeedStatus, Store};
 
 use crate::cli::{Cli, Command, ListFormat};
@@ -20,7 +21,7 @@ use crate::cli::{Cli, Command, ListFormat};
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Run => daemon(&cli),
-        Command::Fetch { feed } => fetch(&cli, feed),
+        Command::Fetch { feed, due } => fetch(&cli, feed, *due),
         Command::Export {
             format,
             since,
@@ -101,17 +102,25 @@ fn open_for_writing(config: &Config) -> Result<Store> {
 
 fn daemon(cli: &Cli) -> Result<ExitCode> {
     let config = load_config(cli)?;
+    let _lock = DaemonLock::acquire(&config.database)?;
     let store = open_for_writing(&config)?;
     tracing::info!(feeds = config.feeds.len(), database = %config.database.display(), "config loaded");
-    runtime()?.block_on(feedsift::schedule::run(
-        config,
-        store,
-        feedsift::schedule::shutdown_signal(),
-    ))?;
+    let (path, db) = (cli.config.clone(), cli.db.clone());
+    let load = Box::new(move || {
+        let mut config = Config::load(&path)?;
+        if let Some(db) = &db {
+            config.database = db.clone();
+        }
+        Ok(config)
+    });
+    runtime()?.block_on(async move {
+        let control = schedule::Control::from_signals(load);
+        schedule::run(config, store, control).await
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn fetch(cli: &Cli, only: &[String]) -> Result<ExitCode> {
+fn fetch(cli: &Cli, only: &[String], due: bool) -> Result<ExitCode> {
     let config = load_config(cli)?;
     for name in only {
         if config.feed(name).is_none() {
@@ -130,16 +139,45 @@ fn fetch(cli: &Cli, only: &[String]) -> Result<ExitCode> {
         .cloned()
         .collect();
     let store = open_for_writing(&config)?;
+    let feeds = if due { only_due(&store, feeds)? } else { feeds };
     let pipeline = Pipeline::new(&config, store)?;
-    let runs = runtime()?.block_on(pipeline.run_all(&feeds, config.concurrency));
+    let limits = Limits::new(config.concurrency, config.host_concurrency);
+    let runs = runtime()?.block_on(pipeline.run_all(&feeds, &limits));
     Ok(report_runs(&runs))
+}
+
+/// The feeds no floor holds back (publisher's freshness, Retry-After, backoff, 410), for
+/// `fetch --due` from a timer. A minute of slack absorbs the timer's own inaccuracy.
+fn only_due(store: &Store, feeds: Vec<FeedConfig>) -> Result<Vec<FeedConfig>> {
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(60);
+    let mut due = Vec::with_capacity(feeds.len());
+    for feed in feeds {
+        let state = store.feed_state(&feed.name)?;
+        match state.earliest_poll {
+            Some(earliest) if earliest > soon => {
+                tracing::info!(feed = %feed.name, earliest = %feedsift::time::rfc3339(earliest), "not due yet");
+            }
+            _ => due.push(feed),
+        }
+    }
+    Ok(due)
 }
 
 /// Logs each feed's result and a summary; exit status 1 when any feed failed.
 fn report_runs(runs: &[FeedRun]) -> ExitCode {
     let (mut stored, mut unchanged, mut new, mut failed) = (0, 0, 0, 0);
     for run in runs {
+        if let Some(moved) = &run.poll.moved_to {
+            eprintln!(
+                "feedsift: feed \"{}\" moved permanently to {moved}; it is fetched from there from now on: update feeds.toml",
+                run.feed
+            );
+        }
         match &run.result {
+            Ok(FeedOutcome::Deferred { until }) => {
+                unchanged += 1;
+                tracing::info!(feed = %run.feed, until = %feedsift::time::rfc3339(*until), "deferred: its host asked us to wait");
+            }
             Ok(FeedOutcome::Unchanged) => {
                 unchanged += 1;
                 tracing::info!(feed = %run.feed, "not modified");
@@ -433,26 +471,51 @@ fn write_feed_table(out: &mut impl Write, statuses: &[FeedStatus]) -> std::io::R
         .max(4);
     writeln!(
         out,
-        "{:width$}  {:<12}  {:<20}  {:>6}  {:>8}  LAST ERROR",
-        "NAME", "STATUS", "LAST SUCCESS", "ITEMS", "ARTICLES"
+        "{:width$}  {:<13}  {:>4}  {:<20}  {:<20}  {:>6}  {:>8}  NOTE",
+        "NAME", "STATUS", "HTTP", "LAST SUCCESS", "NEXT POLL", "ITEMS", "ARTICLES"
     )?;
     for s in statuses {
-        let status = match (s.consecutive_failures, &s.last_attempt) {
-            (0, Some(_)) => "ok".to_string(),
-            (0, None) => "never fetched".to_string(),
-            (n, _) => format!("failing ({n}x)"),
-        };
-        let error = s.last_error.as_deref().unwrap_or("").replace('\n', " ");
         writeln!(
             out,
-            "{:width$}  {:<12}  {:<20}  {:>6}  {:>8}  {}",
+            "{:width$}  {:<13}  {:>4}  {:<20}  {:<20}  {:>6}  {:>8}  {}",
             s.name,
-            status,
+            feed_state_word(s),
+            s.last_status.map(|c| c.to_string()).unwrap_or_default(),
             s.last_success.as_deref().unwrap_or("never"),
+            s.next_poll.as_deref().unwrap_or("-"),
             s.items,
             s.articles,
-            error
+            feed_note(s)
         )?;
     }
     Ok(())
+}
+
+fn feed_state_word(s: &FeedStatus) -> String {
+    match (s.consecutive_failures, &s.last_attempt, s.last_status) {
+        (_, _, Some(410)) => "gone".to_string(),
+        (0, Some(_), _) => "ok".to_string(),
+        (0, None, _) => "never fetched".to_string(),
+        (n, _, _) => format!("failing ({n}x)"),
+    }
+}
+
+/// What a reader should know about a feed, most urgent first: where it moved, its error,
+/// and why its next poll waits.
+fn feed_note(s: &FeedStatus) -> String {
+    let mut notes = Vec::new();
+    if let Some(to) = &s.moved_to {
+        notes.push(format!("moved permanently to {to}: update feeds.toml"));
+    }
+    if let Some(error) = &s.last_error {
+        notes.push(error.replace('\n', " "));
+    }
+    let waiting = s
+        .earliest_poll
+        .as_deref()
+        .is_some_and(|e| e > feedsift::time::now().as_str());
+    if let (true, Some(reason)) = (waiting, &s.earliest_poll_reason) {
+        notes.push(format!("waits: {reason}"));
+    }
+    notes.join("; ")
 }

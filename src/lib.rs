@@ -28,6 +28,7 @@ pub mod pipeline;
 pub mod reprocess;
 pub mod schedule;
 pub mod store;
+pub mod systemd;
 pub mod time;
 
 /// The User-Agent sent with every request: names the program, its version and where to read more.

@@ -10,6 +10,9 @@ mod commands;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -28,8 +31,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr. Under systemd (JOURNAL_STREAM set) the journal adds timestamps, so we
-/// do not. `RUST_LOG` filters as usual; the daemon and fetch log at info by default.
+/// Logs go to stderr. Under systemd (stderr is the journal) each line starts with a `<N>`
+/// priority journald understands and has no timestamp (the journal adds its own).
+/// `RUST_LOG` filters as usual; the daemon and fetch log at info by default.
 fn init_tracing(command: &cli::Command) {
     let default = match command {
         cli::Command::Run | cli::Command::Fetch { .. } => "info",
@@ -37,15 +41,37 @@ fn init_tracing(command: &cli::Command) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(colour);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
-        builder.without_time().init();
+        .with_writer(std::io::stderr);
+    let format = tracing_subscriber::fmt::format().with_target(false);
+    if feedsift::systemd::stderr_is_journal() {
+        let format = JournalPriority(format.without_time().with_ansi(false));
+        builder.event_format(format).init();
     } else {
-        builder.init();
+        let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        builder.event_format(format.with_ansi(colour)).init();
+    }
+}
+
+/// Prefixes each event with its syslog priority (`<3>` error ... `<7>` debug).
+struct JournalPriority<F>(F);
+
+impl<S, N, F> FormatEvent<S, N> for JournalPriority<F>
+where
+    F: FormatEvent<S, N>,
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        writer.write_str(feedsift::systemd::journal_priority(
+            event.metadata().level(),
+        ))?;
+        self.0.format_event(ctx, writer, event)
     }
 }

@@ -8,18 +8,20 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use futures::StreamExt;
+use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::clean::{self, Cleaned, Rules, learn, learn::ItemKeys};
 use crate::config::{Config, FeedConfig};
 use crate::dedup;
-use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher};
+use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Signals};
 use crate::parse::{self, Item, ParseError};
 use crate::reprocess;
+use crate::schedule::limits::{self, Limits};
+use crate::schedule::poll::{self, Answer, Plan, Schedule};
 use crate::store::{
-    ArticleDraft, BoilerplateSample, FeedBatch, IncomingItem, IngestReport, LearnedPattern, Store,
-    StoreError,
+    ArticleDraft, BoilerplateSample, FeedBatch, FeedState, IncomingItem, IngestReport,
+    LearnedPattern, PollRecord, Store, StoreError,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +37,16 @@ pub enum FeedError {
 }
 
 impl FeedError {
-    fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<u16> {
         match self {
             FeedError::Fetch(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            FeedError::Fetch(e) => e.retry_after(),
             _ => None,
         }
     }
@@ -47,6 +56,10 @@ impl FeedError {
 pub enum FeedOutcome {
     /// Nothing new: 304, an unchanged file, or a body identical to the last one.
     Unchanged,
+    /// Not requested: the feed's host asked every client to wait until then (`Retry-After`).
+    Deferred {
+        until: DateTime<Utc>,
+    },
     Stored {
         items: usize,
         report: IngestReport,
@@ -57,6 +70,21 @@ pub enum FeedOutcome {
 pub struct FeedRun {
     pub feed: String,
     pub result: Result<FeedOutcome, FeedError>,
+    /// The floor the publisher's answer set on the next poll.
+    pub plan: Plan,
+    /// What was recorded on the feed's row for the next poll (and a new permanent location).
+    pub poll: PollRecord,
+}
+
+impl FeedRun {
+    fn deferred(feed: &FeedConfig, until: DateTime<Utc>) -> FeedRun {
+        FeedRun {
+            feed: feed.name.clone(),
+            result: Ok(FeedOutcome::Deferred { until }),
+            plan: Plan::default(),
+            poll: PollRecord::default(),
+        }
+    }
 }
 
 /// Longest summary derived from the content when the feed gives none.
@@ -79,47 +107,101 @@ impl Pipeline {
         })
     }
 
-    /// Fetches every feed once, `concurrency` at a time, and returns one result per feed.
-    pub async fn run_all(&self, feeds: &[FeedConfig], concurrency: usize) -> Vec<FeedRun> {
-        futures::stream::iter(feeds)
-            .map(|feed| async move {
-                FeedRun {
-                    feed: feed.name.clone(),
-                    result: self.run_feed(feed).await,
-                }
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await
-    }
-
-    /// Fetches and stores one feed; a failure is also recorded on the feed's row.
-    pub async fn run_feed(&self, feed: &FeedConfig) -> Result<FeedOutcome, FeedError> {
-        let result = self.try_feed(feed).await;
-        if let Err(error) = &result {
-            let (name, status, message) = (feed.name.clone(), error.status(), error.to_string());
-            if let Err(e) = self
-                .store
-                .blocking(move |s| s.record_failure(&name, status, &message))
-                .await
+    /// Fetches every feed once within `limits` (global and per host) and returns one result
+    /// per feed. A host that answers `Retry-After` is not asked again in this pass.
+    pub async fn run_all(&self, feeds: &[FeedConfig], limits: &Limits) -> Vec<FeedRun> {
+        let start = Utc::now();
+        let runs = feeds.iter().map(|feed| async move {
+            let host = limits::host_of(feed);
+            let _permits = limits.acquire(host.as_deref()).await;
+            if let Some(until) = host
+                .as_deref()
+                .and_then(|h| limits.paused_until(h, Utc::now()))
             {
-                tracing::error!(feed = %feed.name, error = %e, "cannot record the failure");
+                return FeedRun::deferred(feed, until);
             }
-        }
-        result
+            let run = self.run_feed(feed, start).await;
+            if let (Some(host), Some(until)) = (&host, run.plan.host_waits_until) {
+                limits.pause(host, until);
+            }
+            run
+        });
+        futures::future::join_all(runs).await
     }
 
-    async fn try_feed(&self, feed: &FeedConfig) -> Result<FeedOutcome, FeedError> {
+    /// Fetches and stores one feed, and records the result and the next poll's plan on its
+    /// row. `start` is when the run was due (its cron tick plus jitter; now for a one-off
+    /// fetch): floors on the next poll count from there.
+    pub async fn run_feed(&self, feed: &FeedConfig, start: DateTime<Utc>) -> FeedRun {
         let name = feed.name.clone();
-        let state = self.store.blocking(move |s| s.feed_state(&name)).await?;
-        let fetched = match self.fetcher.fetch(feed, &state.validators).await? {
-            FetchOutcome::NotModified { status } => return self.unchanged(feed, status).await,
+        let (result, (plan, poll)) = match self.store.blocking(move |s| s.feed_state(&name)).await {
+            Ok(state) => match self.try_feed(feed, &state, start).await {
+                Ok((outcome, next)) => (Ok(outcome), next),
+                Err(error) => {
+                    let next = self.record_failure(feed, &state, start, &error).await;
+                    (Err(error), next)
+                }
+            },
+            Err(error) => (Err(error.into()), Default::default()),
+        };
+        FeedRun {
+            feed: feed.name.clone(),
+            result,
+            plan,
+            poll,
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        feed: &FeedConfig,
+        state: &FeedState,
+        start: DateTime<Utc>,
+        error: &FeedError,
+    ) -> (Plan, PollRecord) {
+        let answer = Answer::Failed {
+            failures: state.consecutive_failures.saturating_add(1),
+            status: error.status(),
+            retry_after: error.retry_after(),
+        };
+        let (plan, record) = plan_next_poll(feed, start, &answer, None);
+        let (name, status, message) = (feed.name.clone(), error.status(), error.to_string());
+        let written = record.clone();
+        if let Err(e) = self
+            .store
+            .blocking(move |s| s.record_failure(&name, status, &message, &written))
+            .await
+        {
+            tracing::error!(feed = %feed.name, error = %e, "cannot record the failure");
+        }
+        (plan, record)
+    }
+
+    async fn try_feed(
+        &self,
+        feed: &FeedConfig,
+        state: &FeedState,
+        start: DateTime<Utc>,
+    ) -> Result<(FeedOutcome, (Plan, PollRecord)), FeedError> {
+        let moved_to = state.moved_to.as_deref().and_then(|u| Url::parse(u).ok());
+        let fetched = match self
+            .fetcher
+            .fetch(feed, moved_to.as_ref(), &state.validators)
+            .await?
+        {
+            FetchOutcome::NotModified { status, signals } => {
+                return self.unchanged(feed, state, start, status, signals).await;
+            }
             FetchOutcome::Fetched(fetched) => fetched,
         };
         let body_hash = blake3::hash(&fetched.body).to_hex().to_string();
         if state.body_hash.as_deref() == Some(body_hash.as_str()) {
-            return self.unchanged(feed, fetched.status).await;
+            let signals = fetched.signals.clone();
+            return self
+                .unchanged(feed, state, start, fetched.status, signals)
+                .await;
         }
+        let signals = fetched.signals.clone();
         let name = feed.name.clone();
         let sample = self
             .store
@@ -131,6 +213,14 @@ impl Pipeline {
                 .await
                 .map_err(|e| FeedError::Task(e.to_string()))??;
         batch.scope = self.scope;
+        let fresh_for = signals.fresh_for.max(batch.ttl);
+        let (plan, record) = plan_next_poll(
+            feed,
+            start,
+            &Answer::Answered { fresh_for },
+            signals.moved_to.as_ref(),
+        );
+        batch.poll = record.clone();
         let name = feed.name.clone();
         let items = batch.items.len();
         let report = self
@@ -140,7 +230,7 @@ impl Pipeline {
         if report.newly_learned > 0 {
             self.clean_stored_again(feed).await?;
         }
-        Ok(FeedOutcome::Stored { items, report })
+        Ok((FeedOutcome::Stored { items, report }, (plan, record)))
     }
 
     /// New boilerplate was learned: items stored before it was known lose it too.
@@ -162,14 +252,41 @@ impl Pipeline {
     async fn unchanged(
         &self,
         feed: &FeedConfig,
+        state: &FeedState,
+        start: DateTime<Utc>,
         status: Option<u16>,
-    ) -> Result<FeedOutcome, FeedError> {
+        signals: Signals,
+    ) -> Result<(FeedOutcome, (Plan, PollRecord)), FeedError> {
+        let fresh_for = signals.fresh_for.max(state.ttl);
+        let answer = Answer::Answered { fresh_for };
+        let (plan, record) = plan_next_poll(feed, start, &answer, signals.moved_to.as_ref());
         let name = feed.name.clone();
+        let written = record.clone();
         self.store
-            .blocking(move |s| s.record_unchanged(&name, status))
+            .blocking(move |s| s.record_unchanged(&name, status, &written))
             .await?;
-        Ok(FeedOutcome::Unchanged)
+        Ok((FeedOutcome::Unchanged, (plan, record)))
     }
+}
+
+/// The floor on the next poll after `answer`, and the row's record of it: the next run
+/// start (tick plus jitter) at or after the floor, and a new permanent location if any.
+fn plan_next_poll(
+    feed: &FeedConfig,
+    start: DateTime<Utc>,
+    answer: &Answer,
+    moved_to: Option<&Url>,
+) -> (Plan, PollRecord) {
+    let schedule = Schedule::of(&feed.schedule);
+    let now = Utc::now();
+    let plan = poll::plan(&schedule, &feed.name, start, now, answer);
+    let record = PollRecord {
+        next_poll: poll::next_start(&schedule, &feed.name, now, plan.earliest),
+        earliest_poll: plan.earliest,
+        earliest_reason: plan.reason.clone(),
+        moved_to: moved_to.map(Url::to_string),
+    };
+    (plan, record)
 }
 
 /// Items sampled from the store, besides the fetched ones, when learning boilerplate.
@@ -194,6 +311,8 @@ pub fn prepare_batch(
         items,
         learned,
         scope: dedup::Scope::default(),
+        ttl: feed.ttl,
+        poll: PollRecord::default(),
     })
 }
 

@@ -8,12 +8,12 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The current time, formatted as [`rfc3339`].
 /// Reads a time this crate wrote with [`rfc3339`].
 pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
 }
 
+/// The current time, formatted as [`rfc3339`].
 pub fn now() -> String {
     rfc3339(Utc::now())
 }

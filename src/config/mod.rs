@@ -26,6 +26,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 10 * 1024 * 1024;
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 pub const DEFAULT_CONCURRENCY: usize = 16;
+pub const DEFAULT_HOST_CONCURRENCY: usize = 2;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -35,6 +36,8 @@ pub struct Config {
     pub database: PathBuf,
     /// How many feeds are fetched at the same time.
     pub concurrency: usize,
+    /// How many feeds of one host are fetched at the same time.
+    pub host_concurrency: usize,
     pub client: ClientSettings,
     /// How far deduplication merges copies of a story (`[defaults] dedup`).
     pub dedup: dedup::Scope,
@@ -142,13 +145,13 @@ impl Validator<'_> {
             Some(db) => self.base_dir.join(db.get_ref()),
             None => self.base_dir.join("feedsift.db"),
         };
-        let concurrency = match &raw.concurrency {
-            Some(c) if *c.get_ref() == 0 => {
-                return Err(self.err(c, "`concurrency` must be at least 1".into()));
-            }
-            Some(c) => *c.get_ref() as usize,
-            None => DEFAULT_CONCURRENCY,
-        };
+        let concurrency =
+            self.at_least_one(&raw.concurrency, "concurrency", DEFAULT_CONCURRENCY)?;
+        let host_concurrency = self.at_least_one(
+            &raw.host_concurrency,
+            "host_concurrency",
+            DEFAULT_HOST_CONCURRENCY,
+        )?;
         let client = self.client(&raw.defaults)?;
         let dedup = self.dedup_scope(&raw.defaults)?;
         let d = &raw.defaults;
@@ -171,10 +174,24 @@ impl Validator<'_> {
             path: self.path.to_path_buf(),
             database,
             concurrency,
+            host_concurrency,
             client,
             dedup,
             feeds,
         })
+    }
+
+    fn at_least_one(
+        &self,
+        value: &Option<Spanned<u64>>,
+        key: &str,
+        default: usize,
+    ) -> Result<usize, ConfigError> {
+        match value {
+            Some(v) if *v.get_ref() == 0 => Err(self.err(v, format!("`{key}` must be at least 1"))),
+            Some(v) => Ok(usize::try_from(*v.get_ref()).unwrap_or(usize::MAX)),
+            None => Ok(default),
+        }
     }
 
     fn dedup_scope(&self, d: &RawDefaults) -> Result<dedup::Scope, ConfigError> {
@@ -346,12 +363,16 @@ impl Validator<'_> {
 
 /// Checks a cron expression exactly as tokio-cron-scheduler will parse it.
 pub fn validate_cron(expr: &str) -> Result<(), String> {
+    parse_cron(expr).map(|_| ())
+}
+
+/// Parses a cron expression exactly as tokio-cron-scheduler does.
+pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
     croner::parser::CronParser::builder()
         .seconds(croner::parser::Seconds::Required)
         .dom_and_dow(true)
         .build()
         .parse(expr)
-        .map(|_| ())
         .map_err(|e| e.to_string())
 }
 

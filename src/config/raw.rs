@@ -9,6 +9,7 @@ use toml::Spanned;
 pub(super) struct RawConfig {
     pub database: Option<Spanned<String>>,
     pub concurrency: Option<Spanned<u64>>,
+    pub host_concurrency: Option<Spanned<u64>>,
     #[serde(default)]
     pub defaults: RawDefaults,
     #[serde(default)]

@@ -14,6 +14,8 @@ use url::Url;
 pub struct ParsedFeed {
     pub title: Option<String>,
     pub site_url: Option<String>,
+    /// RSS `<ttl>`: how long the publisher says the feed may be cached.
+    pub ttl: Option<std::time::Duration>,
     pub items: Vec<Item>,
 }
 
@@ -118,6 +120,9 @@ fn convert(feed: Feed, url: &Url) -> ParsedFeed {
             .map(|t| t.content.trim().to_string())
             .filter(|t| !t.is_empty()),
         site_url,
+        ttl: feed
+            .ttl
+            .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60)),
         items: feed
             .entries
             .into_iter()

@@ -107,6 +107,15 @@ CREATE TABLE article_keys (
     PRIMARY KEY (key, article_id)
 ) WITHOUT ROWID;
 "#,
+    // 4: the daemon's poll plan per feed: next poll, the publisher's floor and why, RSS ttl,
+    // and where a permanent redirect moved the feed.
+    r#"
+ALTER TABLE feeds ADD COLUMN next_poll_at TEXT;
+ALTER TABLE feeds ADD COLUMN earliest_poll_at TEXT;
+ALTER TABLE feeds ADD COLUMN earliest_poll_reason TEXT;
+ALTER TABLE feeds ADD COLUMN ttl_seconds INTEGER;
+ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+"#,
 ];
 
 type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;
@@ -218,6 +227,29 @@ mod tests {
                 .collect::<std::collections::HashSet<_>>()
                 .len()
         );
+    }
+
+    #[test]
+    fn version_4_adds_the_poll_plan_to_existing_feeds() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute(
+            "INSERT INTO feeds (id, name, url, etag, consecutive_failures) VALUES (1, 'f', 'u', 'e', 2)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let row: (String, i64, Option<String>, Option<String>) = conn
+            .query_row(
+                "SELECT etag, consecutive_failures, next_poll_at, moved_to FROM feeds WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("e".to_string(), 2, None, None));
     }
 
     #[test]

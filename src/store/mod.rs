@@ -64,15 +64,26 @@ pub trait Backend: Send + Sync {
     /// Writes one fetched feed, all its items and their articles, in one transaction.
     fn ingest(&self, feed: &str, batch: &FeedBatch) -> Result<IngestReport, StoreError>;
     /// Records a fetch that found nothing new (304, unchanged file or body).
-    fn record_unchanged(&self, feed: &str, status: Option<u16>) -> Result<(), StoreError>;
+    fn record_unchanged(
+        &self,
+        feed: &str,
+        status: Option<u16>,
+        poll: &PollRecord,
+    ) -> Result<(), StoreError>;
     /// Records a failed fetch on the feed's row; stored items are untouched.
     fn record_failure(
         &self,
         feed: &str,
         status: Option<u16>,
         error: &str,
+        poll: &PollRecord,
     ) -> Result<(), StoreError>;
     fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError>;
+    /// Counts for a one-line status (systemd's STATUS=).
+    fn summary(&self) -> Result<Summary, StoreError>;
+    /// Checks that the database still answers (the daemon's watchdog), without waiting for
+    /// a write in progress.
+    fn check_health(&self) -> Result<(), StoreError>;
     /// Streams matching articles, newest first, to `each`.
     fn for_each_article(
         &self,
@@ -143,6 +154,36 @@ pub struct FeedState {
     pub validators: Validators,
     /// Hash of the last body stored; an identical body is "unchanged" without parsing.
     pub body_hash: Option<String>,
+    /// Where a permanent redirect moved the feed; fetched from there until its URL in
+    /// feeds.toml changes.
+    pub moved_to: Option<String>,
+    /// The feed's RSS `ttl` when it was last parsed.
+    pub ttl: Option<std::time::Duration>,
+    pub consecutive_failures: u32,
+    pub last_error: Option<String>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// The daemon's next poll and the publisher's floor, as last planned.
+    pub next_poll: Option<DateTime<Utc>>,
+    pub earliest_poll: Option<DateTime<Utc>>,
+}
+
+/// The poll plan written with a fetch's result on the feed's row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollRecord {
+    pub next_poll: Option<DateTime<Utc>>,
+    /// No request before this (publisher's freshness, Retry-After, backoff, 410).
+    pub earliest_poll: Option<DateTime<Utc>>,
+    pub earliest_reason: Option<String>,
+    /// A new permanent location; `None` keeps the one recorded before.
+    pub moved_to: Option<String>,
+}
+
+/// Counts for the daemon's one-line status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub feeds: i64,
+    pub articles: i64,
+    pub failing: i64,
 }
 
 /// One fetched feed, ready to store.
@@ -158,6 +199,9 @@ pub struct FeedBatch {
     pub learned: Vec<LearnedPattern>,
     /// How far this feed's items may merge with stored articles.
     pub scope: Scope,
+    /// The feed's RSS `ttl`.
+    pub ttl: Option<std::time::Duration>,
+    pub poll: PollRecord,
 }
 
 /// A feed item as received, with the article it would make if it is a new story.
@@ -288,6 +332,13 @@ pub struct FeedStatus {
     pub consecutive_failures: u32,
     pub items: i64,
     pub articles: i64,
+    /// When the daemon polls next.
+    pub next_poll: Option<String>,
+    /// No request before this, and why (publisher's freshness, Retry-After, backoff, 410).
+    pub earliest_poll: Option<String>,
+    pub earliest_poll_reason: Option<String>,
+    /// Where a permanent redirect (301/308) moved the feed: update feeds.toml.
+    pub moved_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
     Article, ArticleFilter, ArticleSources, BoilerplateSample, FeedState, FeedStatus,
-    LearnedBoilerplate, SearchHit, Source, SourceMatch, StoreError, StoredItem,
+    LearnedBoilerplate, SearchHit, Source, SourceMatch, StoreError, StoredItem, Summary,
 };
 use crate::clean::learn::{self, ItemKeys};
 use crate::fetch::Validators;
@@ -13,19 +13,33 @@ use crate::time;
 
 pub(super) fn feed_state(conn: &Connection, feed: &str) -> Result<FeedState, StoreError> {
     let state = conn
-        .query_row(
-            "SELECT etag, last_modified, body_hash FROM feeds WHERE name = ?1",
-            [feed],
-            |r| {
-                Ok(FeedState {
-                    validators: Validators {
-                        etag: r.get(0)?,
-                        last_modified: r.get(1)?,
-                    },
-                    body_hash: r.get(2)?,
-                })
-            },
-        )
+        .prepare_cached(
+            "SELECT etag, last_modified, body_hash, moved_to, ttl_seconds, consecutive_failures,
+                    last_attempt_at, next_poll_at, earliest_poll_at, last_error
+             FROM feeds WHERE name = ?1",
+        )?
+        .query_row([feed], |r| {
+            let time = |i: usize| -> rusqlite::Result<_> {
+                let text: Option<String> = r.get(i)?;
+                Ok(text.as_deref().and_then(time::parse_rfc3339))
+            };
+            Ok(FeedState {
+                validators: Validators {
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                },
+                body_hash: r.get(2)?,
+                moved_to: r.get(3)?,
+                ttl: r
+                    .get::<_, Option<i64>>(4)?
+                    .map(|s| std::time::Duration::from_secs(s.max(0) as u64)),
+                consecutive_failures: r.get(5)?,
+                last_attempt: time(6)?,
+                next_poll: time(7)?,
+                earliest_poll: time(8)?,
+                last_error: r.get(9)?,
+            })
+        })
         .optional()?;
     Ok(state.unwrap_or_default())
 }
@@ -35,7 +49,8 @@ pub(super) fn feed_statuses(conn: &Connection) -> Result<Vec<FeedStatus>, StoreE
         "SELECT f.name, f.url, f.title, f.last_attempt_at, f.last_success_at, f.last_status, f.last_error,
                 f.consecutive_failures,
                 (SELECT count(*) FROM items i WHERE i.feed_id = f.id),
-                (SELECT count(DISTINCT i.article_id) FROM items i WHERE i.feed_id = f.id)
+                (SELECT count(DISTINCT i.article_id) FROM items i WHERE i.feed_id = f.id),
+                f.next_poll_at, f.earliest_poll_at, f.earliest_poll_reason, f.moved_to
          FROM feeds f ORDER BY f.name",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -50,9 +65,28 @@ pub(super) fn feed_statuses(conn: &Connection) -> Result<Vec<FeedStatus>, StoreE
             consecutive_failures: r.get(7)?,
             items: r.get(8)?,
             articles: r.get(9)?,
+            next_poll: r.get(10)?,
+            earliest_poll: r.get(11)?,
+            earliest_poll_reason: r.get(12)?,
+            moved_to: r.get(13)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn summary(conn: &Connection) -> Result<Summary, StoreError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM articles),
+                (SELECT count(*) FROM feeds WHERE consecutive_failures > 0)",
+        [],
+        |r| {
+            Ok(Summary {
+                feeds: r.get(0)?,
+                articles: r.get(1)?,
+                failing: r.get(2)?,
+            })
+        },
+    )?)
 }
 
 pub(super) fn for_each_article(

@@ -1,21 +1,25 @@
-//! The SQLite backend: one connection (WAL, busy timeout, foreign keys) behind a mutex.
-//! Readers in other processes (sqlite3, exports, Datasette) never block it, thanks to WAL.
+//! The SQLite backend: one connection (WAL, busy timeout, foreign keys) behind a mutex for
+//! everything the pipeline does, and a second, read-only one for health checks and status
+//! counts, so they never wait behind a long write. Readers in other processes (sqlite3,
+//! exports, Datasette) never block the writer, and it never blocks them, thanks to WAL.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 use super::{
     Article, ArticleChange, ArticleFilter, ArticleSources, Backend, BoilerplateSample, FeedBatch,
-    FeedState, FeedStatus, IngestReport, LearnedBoilerplate, Reprocessed, SearchHit, StoreError,
-    StoredItem, migrations, query, write,
+    FeedState, FeedStatus, IngestReport, LearnedBoilerplate, PollRecord, Reprocessed, SearchHit,
+    StoreError, StoredItem, Summary, migrations, query, write,
 };
 use crate::config::FeedConfig;
 
 pub struct SqliteBackend {
     conn: Mutex<Connection>,
+    path: PathBuf,
+    reader: Mutex<Option<Connection>>,
 }
 
 impl SqliteBackend {
@@ -37,7 +41,34 @@ impl SqliteBackend {
         migrations::migrate(&mut conn, &shown)?;
         Ok(SqliteBackend {
             conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            reader: Mutex::new(None),
         })
+    }
+
+    /// Runs `read` on the read-only connection, opened on first use.
+    fn with_reader<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut slot = self
+            .reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let conn = match slot.take() {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(Duration::from_secs(5))?;
+                conn
+            }
+        };
+        let result = read(&conn);
+        *slot = Some(conn);
+        result
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -62,8 +93,13 @@ impl Backend for SqliteBackend {
         write::ingest(&mut self.conn(), feed, batch)
     }
 
-    fn record_unchanged(&self, feed: &str, status: Option<u16>) -> Result<(), StoreError> {
-        write::record_unchanged(&self.conn(), feed, status)
+    fn record_unchanged(
+        &self,
+        feed: &str,
+        status: Option<u16>,
+        poll: &PollRecord,
+    ) -> Result<(), StoreError> {
+        write::record_unchanged(&self.conn(), feed, status, poll)
     }
 
     fn record_failure(
@@ -71,12 +107,24 @@ impl Backend for SqliteBackend {
         feed: &str,
         status: Option<u16>,
         error: &str,
+        poll: &PollRecord,
     ) -> Result<(), StoreError> {
-        write::record_failure(&self.conn(), feed, status, error)
+        write::record_failure(&self.conn(), feed, status, error, poll)
     }
 
     fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError> {
         query::feed_statuses(&self.conn())
+    }
+
+    fn summary(&self) -> Result<Summary, StoreError> {
+        self.with_reader(query::summary)
+    }
+
+    fn check_health(&self) -> Result<(), StoreError> {
+        self.with_reader(|conn| {
+            conn.query_row("SELECT count(*) FROM feeds", [], |r| r.get::<_, i64>(0))?;
+            Ok(())
+        })
     }
 
     fn for_each_article(

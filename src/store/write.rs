@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, params, params
 
 use super::matching;
 use super::{
-    ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern,
+    ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern, PollRecord,
     Reprocessed, StoreError,
 };
 use crate::clean::learn;
@@ -21,7 +21,9 @@ pub(super) fn sync_feeds(conn: &mut Connection, feeds: &[FeedConfig]) -> Result<
         tx.execute(
             "INSERT INTO feeds (name, url) VALUES (?1, ?2)
              ON CONFLICT (name) DO UPDATE SET url = excluded.url,
-                 etag = NULL, last_modified = NULL, body_hash = NULL
+                 etag = NULL, last_modified = NULL, body_hash = NULL, moved_to = NULL,
+                 next_poll_at = NULL, earliest_poll_at = NULL, earliest_poll_reason = NULL,
+                 consecutive_failures = 0
              WHERE feeds.url IS NOT excluded.url",
             params![feed.name, url],
         )?;
@@ -67,8 +69,7 @@ pub(super) fn ingest(
     report.newly_learned = save_learned(&tx, feed_id, &batch.learned, &now)?;
     tx.execute(
         "UPDATE feeds SET title = COALESCE(?2, title), site_url = COALESCE(?3, site_url),
-             etag = ?4, last_modified = ?5, body_hash = ?6, last_attempt_at = ?7, last_success_at = ?7,
-             last_status = ?8, last_error = NULL, consecutive_failures = 0
+             etag = ?4, last_modified = ?5, body_hash = ?6, ttl_seconds = ?7
          WHERE id = ?1",
         params![
             feed_id,
@@ -77,10 +78,10 @@ pub(super) fn ingest(
             batch.validators.etag,
             batch.validators.last_modified,
             batch.body_hash,
-            now,
-            batch.status
+            batch.ttl.map(|t| t.as_secs() as i64),
         ],
     )?;
+    record_success(&tx, feed, batch.status, &batch.poll, &now)?;
     tx.commit()?;
     Ok(report)
 }
@@ -456,14 +457,33 @@ pub(super) fn record_unchanged(
     conn: &Connection,
     feed: &str,
     status: Option<u16>,
+    poll: &PollRecord,
 ) -> Result<(), StoreError> {
-    let now = time::now();
-    conn.execute(
-        "UPDATE feeds SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3, last_error = NULL,
-             consecutive_failures = 0
+    record_success(conn, feed, status, poll, &time::now())
+}
+
+fn record_success(
+    conn: &Connection,
+    feed: &str,
+    status: Option<u16>,
+    poll: &PollRecord,
+    now: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE feeds SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3,
+             last_error = NULL, consecutive_failures = 0, next_poll_at = ?4,
+             earliest_poll_at = ?5, earliest_poll_reason = ?6, moved_to = COALESCE(?7, moved_to)
          WHERE name = ?1",
-        params![feed, now, status],
-    )?;
+    )?
+    .execute(params![
+        feed,
+        now,
+        status,
+        poll.next_poll.map(time::rfc3339),
+        poll.earliest_poll.map(time::rfc3339),
+        poll.earliest_reason,
+        poll.moved_to
+    ])?;
     Ok(())
 }
 
@@ -472,17 +492,28 @@ pub(super) fn record_failure(
     feed: &str,
     status: Option<u16>,
     error: &str,
+    poll: &PollRecord,
 ) -> Result<(), StoreError> {
     let now = time::now();
     conn.execute(
         "INSERT INTO feeds (name, url) VALUES (?1, '') ON CONFLICT (name) DO NOTHING",
         [feed],
     )?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE feeds SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
-             consecutive_failures = consecutive_failures + 1
+             consecutive_failures = consecutive_failures + 1, next_poll_at = ?5,
+             earliest_poll_at = ?6, earliest_poll_reason = ?7, moved_to = COALESCE(?8, moved_to)
          WHERE name = ?1",
-        params![feed, now, status, error],
-    )?;
+    )?
+    .execute(params![
+        feed,
+        now,
+        status,
+        error,
+        poll.next_poll.map(time::rfc3339),
+        poll.earliest_poll.map(time::rfc3339),
+        poll.earliest_reason,
+        poll.moved_to
+    ])?;
     Ok(())
 }

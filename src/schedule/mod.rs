@@ -1,0 +1,608 @@
+//! The daemon (`feedsift run`): one tokio-cron-scheduler job per feed, runs spread by a stable
+//! per-feed jitter and held back by the publisher's signals (`poll`), global and per-host
+//! limits (`limits`), one daemon per database (`lock`), reload on SIGHUP, and systemd's
+//! notifications and watchdog.
+//!
+//! Control comes in as futures and channels (mini-redis style, see [`Control`]): a shutdown
+//! future and a reload channel, so tests and other front ends can drive it without signals.
+//! On shutdown the scheduler stops firing, runs that have not started fetching end at once,
+//! in-flight feeds get [`GRACE`] to finish (each feed's writes are one transaction, so an
+//! interrupted feed leaves nothing half-written), and the rest are cancelled.
+
+pub mod limits;
+pub mod lock;
+pub mod poll;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio::time::{Interval, MissedTickBehavior};
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use uuid::Uuid;
+
+use crate::config::{Config, ConfigError, FeedConfig};
+use crate::fetch::FetchError;
+use crate::pipeline::{FeedOutcome, FeedRun, Pipeline};
+use crate::store::{FeedState, Store, StoreError};
+use crate::systemd::Notifier;
+use limits::{Limits, host_of};
+use poll::Schedule;
+
+/// How long in-flight feeds may take to finish after a shutdown request.
+pub const GRACE: Duration = Duration::from_secs(7);
+/// How often the STATUS line is refreshed (only when a run finished since).
+const STATUS_EVERY: Duration = Duration::from_secs(10);
+/// The scheduler's heartbeat while systemd's watchdog is on, and how old it may get.
+const HEARTBEAT: &str = "*/5 * * * * *";
+const HEARTBEAT_STALE_SECS: i64 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("scheduler error: {0}")]
+    Scheduler(#[from] JobSchedulerError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the daemon listens to besides its schedule.
+pub struct Control {
+    /// Resolves when the daemon should stop.
+    pub shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// One message per reload request.
+    pub reload: mpsc::UnboundedReceiver<()>,
+    /// Reads the config again, for a reload.
+    pub load: Box<dyn Fn() -> Result<Config, ConfigError> + Send + Sync>,
+}
+
+impl Control {
+    /// SIGTERM and SIGINT stop the daemon; SIGHUP reloads the config with `load`.
+    pub fn from_signals(
+        load: Box<dyn Fn() -> Result<Config, ConfigError> + Send + Sync>,
+    ) -> Control {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(forward_hangups(tx));
+        Control {
+            shutdown: Box::pin(shutdown_signal()),
+            reload: rx,
+            load,
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn forward_hangups(tx: mpsc::UnboundedSender<()>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::hangup()) {
+        Ok(mut hup) => {
+            while hup.recv().await.is_some() {
+                if tx.send(()).is_err() {
+                    break;
+                }
+            }
+        }
+        Err(e) => tracing::error!("cannot listen for SIGHUP, reload is off: {e}"),
+    }
+}
+
+#[cfg(not(unix))]
+async fn forward_hangups(_tx: mpsc::UnboundedSender<()>) {}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// One feed's job: its config, its parsed schedule, and the state its runs share.
+struct FeedJob {
+    config: FeedConfig,
+    schedule: Schedule,
+    state: Arc<JobState>,
+}
+
+/// What runs of one feed share; kept across reloads while the feed's URL stays the same.
+#[derive(Default)]
+struct JobState {
+    running: AtomicBool,
+    /// No request before this (from the last run's plan).
+    floor: Mutex<Option<DateTime<Utc>>>,
+    /// The last error, so that a failure is logged when it changes, not at every poll.
+    last_error: Mutex<Option<String>>,
+    moved_to: Mutex<Option<String>>,
+}
+
+impl JobState {
+    fn from_stored(state: &FeedState) -> JobState {
+        JobState {
+            running: AtomicBool::new(false),
+            floor: Mutex::new(state.earliest_poll),
+            last_error: Mutex::new(state.last_error.clone()),
+            moved_to: Mutex::new(state.moved_to.clone()),
+        }
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// When a run was asked for: at a cron tick, or right away (start, reload).
+#[derive(Debug, Clone, Copy)]
+enum Trigger {
+    Tick(DateTime<Utc>),
+    Now,
+}
+
+/// Everything a run needs, shared by all jobs.
+struct Runner {
+    pipeline: RwLock<Arc<Pipeline>>,
+    limits: Limits,
+    tracker: TaskTracker,
+    /// Runs that have not started fetching end at once.
+    stopping: CancellationToken,
+    /// In-flight fetches are dropped (after [`GRACE`]).
+    cancel: CancellationToken,
+    completed: AtomicU64,
+}
+
+impl Runner {
+    fn pipeline(&self) -> Arc<Pipeline> {
+        Arc::clone(&self.pipeline.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Starts a run of `job` unless one is still going.
+    fn fire(self: &Arc<Self>, job: Arc<FeedJob>, trigger: Trigger) {
+        if job.state.running.swap(true, Ordering::AcqRel) {
+            tracing::debug!(feed = %job.config.name, "previous run still going; this one is skipped");
+            return;
+        }
+        let runner = Arc::clone(self);
+        self.tracker.spawn(async move {
+            runner.run(&job, trigger).await;
+            job.state.running.store(false, Ordering::Release);
+        });
+    }
+
+    async fn run(&self, job: &FeedJob, trigger: Trigger) {
+        let name = &job.config.name;
+        let start = match trigger {
+            Trigger::Tick(tick) => poll::start_of(&job.schedule, name, tick),
+            Trigger::Now => Utc::now(),
+        };
+        if let Trigger::Tick(_) = trigger {
+            if !poll::may_poll(start, *locked(&job.state.floor)) {
+                tracing::debug!(feed = %name, "not polled at this tick: the publisher's floor holds");
+                return;
+            }
+            let jitter = (start - Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                () = self.stopping.cancelled() => return,
+                () = tokio::time::sleep(jitter) => {}
+            }
+        }
+        let host = host_of(&job.config);
+        let permits = tokio::select! {
+            () = self.stopping.cancelled() => return,
+            permits = self.limits.acquire(host.as_deref()) => permits,
+        };
+        if let Some(until) = host
+            .as_deref()
+            .and_then(|h| self.limits.paused_until(h, Utc::now()))
+        {
+            tracing::debug!(feed = %name, %until, "host asked us to wait; not polled at this tick");
+            return;
+        }
+        let pipeline = self.pipeline();
+        let run = tokio::select! {
+            () = self.cancel.cancelled() => {
+                tracing::warn!(feed = %name, "cancelled at shutdown; nothing of this fetch was stored");
+                return;
+            }
+            run = pipeline.run_feed(&job.config, start) => run,
+        };
+        drop(permits);
+        self.after_run(job, host.as_deref(), &run);
+    }
+
+    fn after_run(&self, job: &FeedJob, host: Option<&str>, run: &FeedRun) {
+        let name = &job.config.name;
+        *locked(&job.state.floor) = run.plan.earliest;
+        if let (Some(host), Some(until)) = (host, run.plan.host_waits_until) {
+            tracing::info!(feed = %name, host, %until, "the host asked us to wait (Retry-After); its feeds pause");
+            self.limits.pause(host, until);
+        }
+        if let Some(moved) = &run.poll.moved_to {
+            let mut known = locked(&job.state.moved_to);
+            if known.as_ref() != Some(moved) {
+                tracing::warn!(feed = %name, to = %moved, "moved permanently: fetched from the new URL from now on; update feeds.toml");
+                *known = Some(moved.clone());
+            }
+        }
+        match &run.result {
+            Ok(FeedOutcome::Stored { items, report }) => tracing::info!(
+                feed = %name, items, new = report.new_articles, merged = report.merged,
+                updated = report.updated, "stored"
+            ),
+            Ok(FeedOutcome::Unchanged) => tracing::debug!(feed = %name, "not modified"),
+            Ok(FeedOutcome::Deferred { until }) => {
+                tracing::debug!(feed = %name, %until, "deferred")
+            }
+            Err(_) => {}
+        }
+        log_health_change(job, run);
+        self.completed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn failing(&self, jobs: &HashMap<String, (Arc<FeedJob>, Uuid)>) -> usize {
+        jobs.values()
+            .filter(|(job, _)| locked(&job.state.last_error).is_some())
+            .count()
+    }
+}
+
+/// Logs a failure when it starts or changes, and the recovery; a repeat is only a debug line.
+fn log_health_change(job: &FeedJob, run: &FeedRun) {
+    let name = &job.config.name;
+    let error = run.result.as_ref().err().map(ToString::to_string);
+    let mut last = locked(&job.state.last_error);
+    let next = run
+        .poll
+        .next_poll
+        .map(crate::time::rfc3339)
+        .unwrap_or_default();
+    let reason = run.plan.reason.as_deref().unwrap_or("");
+    match (&*last, &error) {
+        (previous, Some(e)) if previous.as_ref() != Some(e) => {
+            tracing::warn!(feed = %name, error = %e, next_poll = %next, reason, "feed failing");
+        }
+        (_, Some(_)) => tracing::debug!(feed = %name, next_poll = %next, reason, "still failing"),
+        (Some(_), None) => tracing::info!(feed = %name, "feed recovered"),
+        (None, None) => {}
+    }
+    *last = error;
+}
+
+/// The running daemon: the scheduler, one job per feed, the config they came from.
+struct Daemon {
+    runner: Arc<Runner>,
+    scheduler: JobScheduler,
+    jobs: HashMap<String, (Arc<FeedJob>, Uuid)>,
+    config: Config,
+    store: Store,
+    notifier: Option<Notifier>,
+    heartbeat: Arc<AtomicI64>,
+    reported: u64,
+    unhealthy: bool,
+}
+
+/// Runs the daemon until `control.shutdown` resolves.
+pub async fn run(config: Config, store: Store, mut control: Control) -> Result<(), DaemonError> {
+    let notifier = Notifier::from_env();
+    let watchdog = notifier.as_ref().and_then(Notifier::watchdog_interval);
+    let mut daemon = Daemon::start(config, store, notifier).await?;
+    if watchdog.is_some() {
+        daemon.start_heartbeat().await?;
+    }
+    let mut status = every(STATUS_EVERY);
+    let mut watchdog = watchdog.map(every);
+    loop {
+        tokio::select! {
+            () = &mut control.shutdown => break,
+            Some(()) = control.reload.recv() => daemon.reload(control.load.as_ref()).await,
+            _ = status.tick() => daemon.refresh_status(false).await,
+            () = tick(&mut watchdog) => daemon.feed_watchdog(watchdog_period(&watchdog)).await,
+        }
+    }
+    daemon.shutdown().await
+}
+
+fn every(period: Duration) -> Interval {
+    let mut interval = tokio::time::interval(period);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    interval
+}
+
+async fn tick(interval: &mut Option<Interval>) {
+    match interval {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+fn watchdog_period(interval: &Option<Interval>) -> Duration {
+    interval
+        .as_ref()
+        .map_or(Duration::from_secs(10), Interval::period)
+}
+
+impl Daemon {
+    async fn start(
+        config: Config,
+        store: Store,
+        notifier: Option<Notifier>,
+    ) -> Result<Daemon, DaemonError> {
+        let runner = Arc::new(Runner {
+            pipeline: RwLock::new(Arc::new(Pipeline::new(&config, store.clone())?)),
+            limits: Limits::new(config.concurrency, config.host_concurrency),
+            tracker: TaskTracker::new(),
+            stopping: CancellationToken::new(),
+            cancel: CancellationToken::new(),
+            completed: AtomicU64::new(0),
+        });
+        let mut daemon = Daemon {
+            runner,
+            scheduler: JobScheduler::new().await?,
+            jobs: HashMap::new(),
+            config: config.clone(),
+            store,
+            notifier,
+            heartbeat: Arc::new(AtomicI64::new(Utc::now().timestamp())),
+            reported: u64::MAX,
+            unhealthy: false,
+        };
+        daemon.add_feeds(config.feeds, HashMap::new()).await?;
+        daemon.scheduler.start().await?;
+        tracing::info!(feeds = daemon.jobs.len(), "daemon started");
+        if let Some(n) = &daemon.notifier {
+            n.ready(&daemon.status_line().await);
+        }
+        Ok(daemon)
+    }
+
+    /// Adds a job per feed (keeping `kept` state by feed name) and polls at once those that
+    /// are due: never polled, or a poll fell due while no daemon ran.
+    async fn add_feeds(
+        &mut self,
+        feeds: Vec<FeedConfig>,
+        mut kept: HashMap<String, Arc<JobState>>,
+    ) -> Result<(), DaemonError> {
+        let names: Vec<String> = feeds.iter().map(|f| f.name.clone()).collect();
+        let stored = self
+            .store
+            .blocking(move |s| {
+                names
+                    .iter()
+                    .map(|n| s.feed_state(n))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        let now = Utc::now();
+        for (feed, stored) in feeds.into_iter().zip(stored) {
+            let state = kept
+                .remove(&feed.name)
+                .unwrap_or_else(|| Arc::new(JobState::from_stored(&stored)));
+            let due = poll::due_at_start(
+                stored.last_attempt,
+                stored.next_poll,
+                stored.earliest_poll,
+                now,
+            );
+            let job = self.add_job(feed, state).await?;
+            if due {
+                self.runner.fire(job, Trigger::Now);
+            }
+        }
+        Ok(())
+    }
+
+    async fn add_job(
+        &mut self,
+        feed: FeedConfig,
+        state: Arc<JobState>,
+    ) -> Result<Arc<FeedJob>, DaemonError> {
+        let job = Arc::new(FeedJob {
+            schedule: Schedule::of(&feed.schedule),
+            config: feed,
+            state,
+        });
+        let (runner, fired) = (Arc::clone(&self.runner), Arc::clone(&job));
+        let cron = Job::new_async(job.config.schedule.as_str(), move |_id, _scheduler| {
+            let tick = fired.schedule.latest_tick(Utc::now());
+            runner.fire(Arc::clone(&fired), Trigger::Tick(tick));
+            Box::pin(async {})
+        })?;
+        let id = self.scheduler.add(cron).await?;
+        self.jobs
+            .insert(job.config.name.clone(), (Arc::clone(&job), id));
+        Ok(job)
+    }
+
+    /// A job that only proves the scheduler still fires, for the watchdog.
+    async fn start_heartbeat(&mut self) -> Result<(), DaemonError> {
+        let beat = Arc::clone(&self.heartbeat);
+        let job = Job::new_async(HEARTBEAT, move |_id, _scheduler| {
+            beat.store(Utc::now().timestamp(), Ordering::Relaxed);
+            Box::pin(async {})
+        })?;
+        self.scheduler.add(job).await?;
+        Ok(())
+    }
+
+    /// Reads the config again and applies it; an invalid one is rejected and the old one
+    /// keeps running.
+    async fn reload(&mut self, load: &(dyn Fn() -> Result<Config, ConfigError> + Send + Sync)) {
+        if let Some(n) = &self.notifier {
+            n.reloading();
+        }
+        match load() {
+            Err(e) => tracing::error!("reload rejected, still running the previous config: {e}"),
+            Ok(new) => {
+                if let Err(e) = self.apply(new).await {
+                    tracing::error!("reload failed part-way: {e}");
+                }
+            }
+        }
+        if let Some(n) = &self.notifier {
+            n.ready(&self.status_line().await);
+        }
+    }
+
+    async fn apply(&mut self, mut new: Config) -> Result<(), DaemonError> {
+        if new.database != self.config.database {
+            tracing::warn!(
+                "`database` changed to {}; the daemon keeps {} until it is restarted",
+                new.database.display(),
+                self.config.database.display()
+            );
+            new.database = self.config.database.clone();
+        }
+        let feeds = new.feeds.clone();
+        self.store.blocking(move |s| s.sync_feeds(&feeds)).await?;
+        let pipeline = Arc::new(Pipeline::new(&new, self.store.clone())?);
+        *self
+            .runner
+            .pipeline
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = pipeline;
+        self.runner
+            .limits
+            .resize(new.concurrency, new.host_concurrency);
+        let (mut removed, mut changed, mut kept) = (0, 0, HashMap::new());
+        let mut to_add = Vec::new();
+        for feed in &new.feeds {
+            match self.jobs.get(&feed.name) {
+                Some((job, _)) if job.config == *feed => {}
+                Some((job, _)) => {
+                    changed += 1;
+                    if job.config.source == feed.source {
+                        kept.insert(feed.name.clone(), Arc::clone(&job.state));
+                    }
+                    to_add.push(feed.clone());
+                }
+                None => to_add.push(feed.clone()),
+            }
+        }
+        let stale: Vec<String> = self
+            .jobs
+            .keys()
+            .filter(|name| new.feed(name).is_none() || to_add.iter().any(|f| &f.name == *name))
+            .cloned()
+            .collect();
+        for name in stale {
+            if let Some((_, id)) = self.jobs.remove(&name) {
+                self.scheduler.remove(&id).await?;
+                removed += usize::from(new.feed(&name).is_none());
+            }
+        }
+        let added = to_add.len() - changed;
+        self.add_feeds(to_add, kept).await?;
+        self.config = new;
+        tracing::info!(
+            added,
+            removed,
+            changed,
+            feeds = self.jobs.len(),
+            "config reloaded"
+        );
+        Ok(())
+    }
+
+    async fn status_line(&self) -> String {
+        let failing = self.runner.failing(&self.jobs);
+        let feeds = self.jobs.len();
+        match self.store.blocking(|s| s.summary()).await {
+            Ok(summary) => format!(
+                "{feeds} feeds, {} articles, {failing} failing",
+                summary.articles
+            ),
+            Err(e) => format!("{feeds} feeds, {failing} failing; database: {e}"),
+        }
+    }
+
+    /// Sends a STATUS line when a run finished since the last one (or when `force`d).
+    async fn refresh_status(&mut self, force: bool) {
+        let completed = self.runner.completed.load(Ordering::Relaxed);
+        if !force && completed == self.reported {
+            return;
+        }
+        self.reported = completed;
+        if let Some(n) = &self.notifier {
+            n.status(&self.status_line().await);
+        }
+    }
+
+    /// Pings systemd's watchdog only while the scheduler fires and the database answers.
+    async fn feed_watchdog(&mut self, period: Duration) {
+        let problem = self.health_problem(period).await;
+        match (&problem, self.unhealthy) {
+            (Some(p), false) => tracing::error!("unhealthy, not feeding the watchdog: {p}"),
+            (None, true) => tracing::info!("healthy again"),
+            _ => {}
+        }
+        self.unhealthy = problem.is_some();
+        if problem.is_none()
+            && let Some(n) = &self.notifier
+        {
+            n.watchdog();
+        }
+    }
+
+    async fn health_problem(&self, period: Duration) -> Option<String> {
+        let beat = self.heartbeat.load(Ordering::Relaxed);
+        let silent = Utc::now().timestamp() - beat;
+        if silent > HEARTBEAT_STALE_SECS {
+            return Some(format!("the scheduler has not fired for {silent}s"));
+        }
+        match tokio::time::timeout(period, self.store.blocking(|s| s.check_health())).await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!("database: {e}")),
+            Err(_) => Some(format!("database: no answer within {}s", period.as_secs())),
+        }
+    }
+
+    async fn shutdown(mut self) -> Result<(), DaemonError> {
+        if let Some(n) = &self.notifier {
+            n.stopping();
+        }
+        tracing::info!("shutting down");
+        self.runner.stopping.cancel();
+        self.scheduler.shutdown().await?;
+        self.runner.tracker.close();
+        if tokio::time::timeout(GRACE, self.runner.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "feeds still running after {}s are cancelled",
+                GRACE.as_secs()
+            );
+            self.runner.cancel.cancel();
+            self.runner.tracker.wait().await;
+        }
+        Ok(())
+    }
+}
