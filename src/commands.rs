@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use tracing::Level;
 
 use feedsift::clean;
 use feedsift::config::{Config, FeedConfig};
@@ -168,9 +169,12 @@ fn report_runs(runs: &[FeedRun]) -> ExitCode {
     let (mut stored, mut unchanged, mut new, mut failed) = (0, 0, 0, 0);
     for run in runs {
         if let Some(moved) = &run.poll.moved_to {
-            eprintln!(
-                "feedsift: feed \"{}\" moved permanently to {moved}; it is fetched from there from now on: update feeds.toml",
-                run.feed
+            say(
+                Level::WARN,
+                &format!(
+                    "feedsift: feed \"{}\" moved permanently to {moved}; it is fetched from there from now on: update feeds.toml",
+                    run.feed
+                ),
             );
         }
         match &run.result {
@@ -190,19 +194,35 @@ fn report_runs(runs: &[FeedRun]) -> ExitCode {
             }
             Err(error) => {
                 failed += 1;
-                eprintln!("feedsift: feed \"{}\": {error}", run.feed);
+                say(
+                    Level::WARN,
+                    &format!("feedsift: feed \"{}\": {error}", run.feed),
+                );
             }
         }
     }
-    eprintln!(
-        "{} feeds: {stored} stored ({new} new articles), {unchanged} unchanged, {failed} failed",
-        runs.len()
+    say(
+        Level::INFO,
+        &format!(
+            "{} feeds: {stored} stored ({new} new articles), {unchanged} unchanged, {failed} failed",
+            runs.len()
+        ),
     );
     if failed > 0 {
-        eprintln!("see `feedsift feeds` for each feed's status");
+        say(Level::INFO, "see `feedsift feeds` for each feed's status");
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A line for the user on stderr; under the journal (a timer running `fetch`) with the
+/// priority prefix journald reads.
+fn say(level: Level, line: &str) {
+    if feedsift::systemd::stderr_is_journal() {
+        eprintln!("{}{line}", feedsift::systemd::journal_priority(&level));
+    } else {
+        eprintln!("{line}");
     }
 }
 

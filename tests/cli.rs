@@ -1,12 +1,12 @@
-//! The commands around the pipeline: clean, search, feeds, config errors, and the daemon.
+//! The commands around the pipeline: clean, search, feeds, config errors (the daemon has
+//! tests/daemon.rs).
 
 mod common;
 
 use std::io::Write;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
-use common::{Route, Server, Workspace, feed_config, fixture, item, publishers, rss, stderr};
+use common::{Route, Server, Workspace, feed_config, fixture, publishers, stderr};
 
 #[test]
 fn clean_reads_html_on_stdin_and_prints_text() {
@@ -124,77 +124,4 @@ fn feeds_json_lists_status() {
     assert_eq!(v[0]["items"], 1);
     assert_eq!(v[0]["last_status"], 200);
     assert!(v[0]["last_error"].is_null());
-}
-
-#[test]
-fn the_daemon_polls_on_schedule_and_stops_cleanly_on_sigterm() {
-    let server = Server::start();
-    let first = item(
-        "g1",
-        "https://example.com/1",
-        "First",
-        "<p>First story.</p>",
-    );
-    server.set(
-        "/f.rss",
-        Route::feed(rss("Live", std::slice::from_ref(&first))),
-    );
-    let mut config = feed_config(&[("live", server.url("/f.rss"))]);
-    config.push_str("schedule = \"* * * * * *\"\n");
-    let ws = Workspace::new(&config);
-    let mut daemon = ws.command(&["run"]).stderr(Stdio::piped()).spawn().unwrap();
-
-    let second = item(
-        "g2",
-        "https://example.com/2",
-        "Second",
-        "<p>Second story.</p>",
-    );
-    wait_for(|| ws.path("feedsift.db").exists() && count_items(&ws) >= 1);
-    server.set("/f.rss", Route::feed(rss("Live", &[first, second])));
-    wait_for(|| count_items(&ws) >= 2);
-
-    let stopped_at = Instant::now();
-    let pid = daemon.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = loop {
-        if let Some(status) = daemon.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            stopped_at.elapsed() < Duration::from_secs(10),
-            "daemon still running 10 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "daemon exit status {status}");
-    let check: String = ws
-        .db()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-}
-
-fn count_items(ws: &Workspace) -> i64 {
-    rusqlite::Connection::open(ws.path("feedsift.db"))
-        .and_then(|c| c.query_row("SELECT count(*) FROM items", [], |r| r.get(0)))
-        .unwrap_or(0)
-}
-
-/// Polls `condition` for up to 20 s (the daemon polls every second).
-fn wait_for(mut condition: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !condition() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "condition not met within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }

@@ -21,6 +21,8 @@ pub struct Route {
     pub etag: Option<String>,
     /// Wait this long before answering (to trigger timeouts).
     pub delay: Duration,
+    /// Send the headers and half the body, then wait this long before the rest.
+    pub stall: Duration,
 }
 
 impl Route {
@@ -34,6 +36,7 @@ impl Route {
             body: body.into(),
             etag: None,
             delay: Duration::ZERO,
+            stall: Duration::ZERO,
         }
     }
 
@@ -55,6 +58,21 @@ impl Route {
         self.delay = delay;
         self
     }
+
+    pub fn with_stall(mut self, stall: Duration) -> Route {
+        self.stall = stall;
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Route {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// A redirect to `location` with the given status (301, 302, 307, 308).
+    pub fn redirect(status: u16, location: &str) -> Route {
+        Route::status(status, "").with_header("Location", location)
+    }
 }
 
 /// A request as the server saw it: path and lowercased headers.
@@ -63,6 +81,7 @@ pub struct Seen {
     pub path: String,
     pub headers: HashMap<String, String>,
     pub status: u16,
+    pub at: std::time::Instant,
 }
 
 #[derive(Clone)]
@@ -97,6 +116,11 @@ impl Server {
 
     pub fn set(&self, path: &str, route: Route) {
         self.routes.lock().unwrap().insert(path.to_string(), route);
+    }
+
+    /// Every request so far, in order.
+    pub fn all_seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
     }
 
     pub fn seen(&self, path: &str) -> Vec<Seen> {
@@ -135,6 +159,7 @@ impl Server {
             path,
             headers,
             status,
+            at: std::time::Instant::now(),
         });
         std::thread::sleep(route.delay);
         let body: &[u8] = if not_modified { b"" } else { &route.body };
@@ -147,9 +172,17 @@ impl Server {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
+        let (first, rest) = body.split_at(if route.stall.is_zero() {
+            body.len()
+        } else {
+            body.len() / 2
+        });
         let _ = out
             .write_all(head.as_bytes())
-            .and_then(|()| out.write_all(body));
+            .and_then(|()| out.write_all(first))
+            .and_then(|()| out.flush());
+        std::thread::sleep(route.stall);
+        let _ = out.write_all(rest);
     }
 }
 
@@ -278,3 +311,94 @@ pub fn publishers(extra: &[(&str, &str, Route)]) -> (Server, Workspace) {
     (server, ws)
 }
 pub mod synth;
+
+/// A `feedsift run` in a workspace, logging to `daemon.log`; killed if a test fails.
+pub struct Daemon {
+    pub child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Workspace {
+    /// Starts `feedsift run` with `RUST_LOG=info` and the extra environment `env`.
+    pub fn daemon(&self, env: &[(&str, &str)]) -> Daemon {
+        let log = self.path("daemon.log");
+        let file = std::fs::File::create(&log).unwrap();
+        let child = self
+            .command(&["run"])
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        Daemon { child, log }
+    }
+}
+
+impl Daemon {
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name} {pid}");
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Sends SIGTERM and waits for the exit; fails past 10 s. Returns the status and the time
+    /// the exit took.
+    pub fn stop(mut self) -> (std::process::ExitStatus, Duration) {
+        let asked = std::time::Instant::now();
+        self.signal("TERM");
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, asked.elapsed());
+            }
+            assert!(
+                asked.elapsed() < Duration::from_secs(10),
+                "daemon still running 10 s after SIGTERM\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.is_running() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Polls `condition` every 100 ms for up to 20 s; fails naming `what`.
+pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !condition() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not within 20 s: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Rows in `table` of the workspace's database (0 while it does not exist yet).
+pub fn count_rows(ws: &Workspace, table: &str) -> i64 {
+    rusqlite::Connection::open_with_flags(
+        ws.path("feedsift.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .and_then(|c| c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)))
+    .unwrap_or(0)
+}
