@@ -9,14 +9,17 @@
 //! ```
 //!
 //! - [`config`]: reads and validates `feeds.toml`.
-//! - [`schedule`]: the daemon: one cron job per feed, graceful shutdown.
-//! - [`fetch`]: one HTTP client; conditional GET, size cap, timeouts; local files.
+//! - [`schedule`]: the daemon: one cron job per feed with jitter, the publisher's floors and
+//!   backoff, global and per-host limits, reload, lock, graceful shutdown.
+//! - [`fetch`]: one HTTP client; conditional GET, redirects, size cap, timeouts, what headers
+//!   say about polling; local files.
 //! - [`parse`]: feed bytes -> [`parse::Item`]s with stable guids, absolute links and dates.
 //! - [`clean`]: HTML -> clean text and sanitized HTML; boilerplate removal. Pure functions.
 //! - [`dedup`]: canonical URLs, content fingerprints and the matching policy. Pure functions.
 //! - [`store`]: the only module that knows SQL; a narrow interface the pipeline writes through.
 //! - [`pipeline`]: runs fetch -> parse -> clean -> dedup -> store for one feed or all feeds.
 //! - [`export`]: writes stored articles as NDJSON, JSON, CSV, Markdown, Atom or HTML.
+//! - [`systemd`]: sd_notify and journal-aware logging for the daemon.
 
 pub mod clean;
 pub mod config;

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Interval, MissedTickBehavior};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
@@ -65,63 +66,50 @@ pub struct Control {
 }
 
 impl Control {
-    /// SIGTERM and SIGINT stop the daemon; SIGHUP reloads the config with `load`.
+    /// SIGTERM and SIGINT stop the daemon; SIGHUP reloads the config with `load`. The
+    /// handlers are installed before this returns, so a signal that arrives while the daemon
+    /// starts is not lost (nor fatal).
     pub fn from_signals(
         load: Box<dyn Fn() -> Result<Config, ConfigError> + Send + Sync>,
     ) -> Control {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(forward_hangups(tx));
+        let hangups = signal_stream(SignalKind::hangup());
+        tokio::spawn(async move {
+            let Some(mut hangups) = hangups else { return };
+            while hangups.recv().await.is_some() {
+                if tx.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+        let terminate = signal_stream(SignalKind::terminate());
+        let interrupt = signal_stream(SignalKind::interrupt());
         Control {
-            shutdown: Box::pin(shutdown_signal()),
+            shutdown: Box::pin(async move {
+                tokio::select! {
+                    () = next_signal(terminate) => {}
+                    () = next_signal(interrupt) => {}
+                }
+            }),
             reload: rx,
             load,
         }
     }
 }
 
-#[cfg(unix)]
-async fn forward_hangups(tx: mpsc::UnboundedSender<()>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::hangup()) {
-        Ok(mut hup) => {
-            while hup.recv().await.is_some() {
-                if tx.send(()).is_err() {
-                    break;
-                }
-            }
-        }
-        Err(e) => tracing::error!("cannot listen for SIGHUP, reload is off: {e}"),
-    }
+fn signal_stream(kind: SignalKind) -> Option<Signal> {
+    signal(kind)
+        .inspect_err(|e| tracing::error!("cannot listen for signal {}: {e}", kind.as_raw_value()))
+        .ok()
 }
 
-#[cfg(not(unix))]
-async fn forward_hangups(_tx: mpsc::UnboundedSender<()>) {}
-
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!("cannot listen for Ctrl-C: {e}");
-            std::future::pending::<()>().await;
+/// Resolves at the next signal of `stream`; never, without one.
+async fn next_signal(stream: Option<Signal>) {
+    match stream {
+        Some(mut stream) => {
+            stream.recv().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        None => std::future::pending().await,
     }
 }
 
