@@ -81,7 +81,7 @@ pub(super) fn ingest(
             batch.ttl.map(|t| t.as_secs() as i64),
         ],
     )?;
-    record_success(&tx, feed, batch.status, &batch.poll, &now)?;
+    record_attempt(&tx, feed, batch.status, None, &batch.poll, &now)?;
     tx.commit()?;
     Ok(report)
 }
@@ -459,32 +459,7 @@ pub(super) fn record_unchanged(
     status: Option<u16>,
     poll: &PollRecord,
 ) -> Result<(), StoreError> {
-    record_success(conn, feed, status, poll, &time::now())
-}
-
-fn record_success(
-    conn: &Connection,
-    feed: &str,
-    status: Option<u16>,
-    poll: &PollRecord,
-    now: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "UPDATE feeds SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3,
-             last_error = NULL, consecutive_failures = 0, next_poll_at = ?4,
-             earliest_poll_at = ?5, earliest_poll_reason = ?6, moved_to = COALESCE(?7, moved_to)
-         WHERE name = ?1",
-    )?
-    .execute(params![
-        feed,
-        now,
-        status,
-        poll.next_poll.map(time::rfc3339),
-        poll.earliest_poll.map(time::rfc3339),
-        poll.earliest_reason,
-        poll.moved_to
-    ])?;
-    Ok(())
+    record_attempt(conn, feed, status, None, poll, &time::now())
 }
 
 pub(super) fn record_failure(
@@ -494,15 +469,29 @@ pub(super) fn record_failure(
     error: &str,
     poll: &PollRecord,
 ) -> Result<(), StoreError> {
-    let now = time::now();
     conn.execute(
         "INSERT INTO feeds (name, url) VALUES (?1, '') ON CONFLICT (name) DO NOTHING",
         [feed],
     )?;
+    record_attempt(conn, feed, status, Some(error), poll, &time::now())
+}
+
+/// The feed row after an attempt: a success (`error` is `None`) clears the failure count, a
+/// failure adds to it; both record the plan for the next poll.
+fn record_attempt(
+    conn: &Connection,
+    feed: &str,
+    status: Option<u16>,
+    error: Option<&str>,
+    poll: &PollRecord,
+    now: &str,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE feeds SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
-             consecutive_failures = consecutive_failures + 1, next_poll_at = ?5,
-             earliest_poll_at = ?6, earliest_poll_reason = ?7, moved_to = COALESCE(?8, moved_to)
+             last_success_at = CASE WHEN ?4 IS NULL THEN ?2 ELSE last_success_at END,
+             consecutive_failures = CASE WHEN ?4 IS NULL THEN 0 ELSE consecutive_failures + 1 END,
+             next_poll_at = ?5, earliest_poll_at = ?6, earliest_poll_reason = ?7,
+             moved_to = COALESCE(?8, moved_to)
          WHERE name = ?1",
     )?
     .execute(params![

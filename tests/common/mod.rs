@@ -238,6 +238,11 @@ impl Workspace {
             .collect()
     }
 
+    /// `feedsift feeds --format json`, parsed.
+    pub fn feeds_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["feeds", "--format", "json"])).unwrap()
+    }
+
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.path("feedsift.db")).unwrap()
     }
