@@ -168,7 +168,7 @@ fn only_due(store: &Store, feeds: Vec<FeedConfig>) -> Result<Vec<FeedConfig>> {
 fn report_runs(runs: &[FeedRun]) -> ExitCode {
     let (mut stored, mut unchanged, mut new, mut failed) = (0, 0, 0, 0);
     for run in runs {
-        if let Some(moved) = &run.poll.moved_to {
+        if let Some(moved) = &run.next.record.moved_to {
             say(
                 Level::WARN,
                 &format!(

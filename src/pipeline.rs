@@ -18,7 +18,7 @@ use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Signals};
 use crate::parse::{self, Item, ParseError};
 use crate::reprocess;
 use crate::schedule::limits::{self, Limits};
-use crate::schedule::poll::{self, Answer, Plan, Schedule};
+use crate::schedule::poll::{self, Answer, Schedule};
 use crate::store::{
     ArticleDraft, BoilerplateSample, FeedBatch, FeedState, IncomingItem, IngestReport,
     LearnedPattern, PollRecord, Store, StoreError,
@@ -70,10 +70,16 @@ pub enum FeedOutcome {
 pub struct FeedRun {
     pub feed: String,
     pub result: Result<FeedOutcome, FeedError>,
-    /// The floor the publisher's answer set on the next poll.
-    pub plan: Plan,
-    /// What was recorded on the feed's row for the next poll (and a new permanent location).
-    pub poll: PollRecord,
+    pub next: NextPoll,
+}
+
+/// The next poll as planned after a run: what went on the feed's row (next poll, the
+/// publisher's floor and why, a new permanent location), and a pause for the feed's whole
+/// host (`Retry-After`).
+#[derive(Debug, Clone, Default)]
+pub struct NextPoll {
+    pub record: PollRecord,
+    pub host_waits_until: Option<DateTime<Utc>>,
 }
 
 impl FeedRun {
@@ -81,8 +87,7 @@ impl FeedRun {
         FeedRun {
             feed: feed.name.clone(),
             result: Ok(FeedOutcome::Deferred { until }),
-            plan: Plan::default(),
-            poll: PollRecord::default(),
+            next: NextPoll::default(),
         }
     }
 }
@@ -121,7 +126,7 @@ impl Pipeline {
                 return FeedRun::deferred(feed, until);
             }
             let run = self.run_feed(feed, start).await;
-            if let (Some(host), Some(until)) = (&host, run.plan.host_waits_until) {
+            if let (Some(host), Some(until)) = (&host, run.next.host_waits_until) {
                 limits.pause(host, until);
             }
             run
@@ -134,7 +139,7 @@ impl Pipeline {
     /// fetch): floors on the next poll count from there.
     pub async fn run_feed(&self, feed: &FeedConfig, start: DateTime<Utc>) -> FeedRun {
         let name = feed.name.clone();
-        let (result, (plan, poll)) = match self.store.blocking(move |s| s.feed_state(&name)).await {
+        let (result, next) = match self.store.blocking(move |s| s.feed_state(&name)).await {
             Ok(state) => match self.try_feed(feed, &state, start).await {
                 Ok((outcome, next)) => (Ok(outcome), next),
                 Err(error) => {
@@ -147,8 +152,7 @@ impl Pipeline {
         FeedRun {
             feed: feed.name.clone(),
             result,
-            plan,
-            poll,
+            next,
         }
     }
 
@@ -158,15 +162,15 @@ impl Pipeline {
         state: &FeedState,
         start: DateTime<Utc>,
         error: &FeedError,
-    ) -> (Plan, PollRecord) {
+    ) -> NextPoll {
         let answer = Answer::Failed {
             failures: state.consecutive_failures.saturating_add(1),
             status: error.status(),
             retry_after: error.retry_after(),
         };
-        let (plan, record) = plan_next_poll(feed, start, &answer, None);
+        let next = plan_next_poll(feed, start, &answer, None);
         let (name, status, message) = (feed.name.clone(), error.status(), error.to_string());
-        let written = record.clone();
+        let written = next.record.clone();
         if let Err(e) = self
             .store
             .blocking(move |s| s.record_failure(&name, status, &message, &written))
@@ -174,7 +178,7 @@ impl Pipeline {
         {
             tracing::error!(feed = %feed.name, error = %e, "cannot record the failure");
         }
-        (plan, record)
+        next
     }
 
     async fn try_feed(
@@ -182,7 +186,7 @@ impl Pipeline {
         feed: &FeedConfig,
         state: &FeedState,
         start: DateTime<Utc>,
-    ) -> Result<(FeedOutcome, (Plan, PollRecord)), FeedError> {
+    ) -> Result<(FeedOutcome, NextPoll), FeedError> {
         let moved_to = state.moved_to.as_deref().and_then(|u| Url::parse(u).ok());
         let fetched = match self
             .fetcher
@@ -214,13 +218,13 @@ impl Pipeline {
                 .map_err(|e| FeedError::Task(e.to_string()))??;
         batch.scope = self.scope;
         let fresh_for = signals.fresh_for.max(batch.ttl);
-        let (plan, record) = plan_next_poll(
+        let next = plan_next_poll(
             feed,
             start,
             &Answer::Answered { fresh_for },
             signals.moved_to.as_ref(),
         );
-        batch.poll = record.clone();
+        batch.poll = next.record.clone();
         let name = feed.name.clone();
         let items = batch.items.len();
         let report = self
@@ -230,7 +234,7 @@ impl Pipeline {
         if report.newly_learned > 0 {
             self.clean_stored_again(feed).await?;
         }
-        Ok((FeedOutcome::Stored { items, report }, (plan, record)))
+        Ok((FeedOutcome::Stored { items, report }, next))
     }
 
     /// New boilerplate was learned: items stored before it was known lose it too.
@@ -256,16 +260,16 @@ impl Pipeline {
         start: DateTime<Utc>,
         status: Option<u16>,
         signals: Signals,
-    ) -> Result<(FeedOutcome, (Plan, PollRecord)), FeedError> {
+    ) -> Result<(FeedOutcome, NextPoll), FeedError> {
         let fresh_for = signals.fresh_for.max(state.ttl);
         let answer = Answer::Answered { fresh_for };
-        let (plan, record) = plan_next_poll(feed, start, &answer, signals.moved_to.as_ref());
+        let next = plan_next_poll(feed, start, &answer, signals.moved_to.as_ref());
         let name = feed.name.clone();
-        let written = record.clone();
+        let written = next.record.clone();
         self.store
             .blocking(move |s| s.record_unchanged(&name, status, &written))
             .await?;
-        Ok((FeedOutcome::Unchanged, (plan, record)))
+        Ok((FeedOutcome::Unchanged, next))
     }
 }
 
@@ -276,17 +280,19 @@ fn plan_next_poll(
     start: DateTime<Utc>,
     answer: &Answer,
     moved_to: Option<&Url>,
-) -> (Plan, PollRecord) {
+) -> NextPoll {
     let schedule = Schedule::of(&feed.schedule);
     let now = Utc::now();
     let plan = poll::plan(&schedule, &feed.name, start, now, answer);
-    let record = PollRecord {
-        next_poll: poll::next_start(&schedule, &feed.name, now, plan.earliest),
-        earliest_poll: plan.earliest,
-        earliest_reason: plan.reason.clone(),
-        moved_to: moved_to.map(Url::to_string),
-    };
-    (plan, record)
+    NextPoll {
+        record: PollRecord {
+            next_poll: poll::next_start(&schedule, &feed.name, now, plan.earliest),
+            earliest_poll: plan.earliest,
+            earliest_reason: plan.reason,
+            moved_to: moved_to.map(Url::to_string),
+        },
+        host_waits_until: plan.host_waits_until,
+    }
 }
 
 /// Items sampled from the store, besides the fetched ones, when learning boilerplate.

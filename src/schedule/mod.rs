@@ -226,12 +226,12 @@ impl Runner {
 
     fn after_run(&self, job: &FeedJob, host: Option<&str>, run: &FeedRun) {
         let name = &job.config.name;
-        *locked(&job.state.floor) = run.plan.earliest;
-        if let (Some(host), Some(until)) = (host, run.plan.host_waits_until) {
+        *locked(&job.state.floor) = run.next.record.earliest_poll;
+        if let (Some(host), Some(until)) = (host, run.next.host_waits_until) {
             tracing::info!(feed = %name, host, %until, "the host asked us to wait (Retry-After); its feeds pause");
             self.limits.pause(host, until);
         }
-        if let Some(moved) = &run.poll.moved_to {
+        if let Some(moved) = &run.next.record.moved_to {
             let mut known = locked(&job.state.moved_to);
             if known.as_ref() != Some(moved) {
                 tracing::warn!(feed = %name, to = %moved, "moved permanently: fetched from the new URL from now on; update feeds.toml");
@@ -266,11 +266,12 @@ fn log_health_change(job: &FeedJob, run: &FeedRun) {
     let error = run.result.as_ref().err().map(ToString::to_string);
     let mut last = locked(&job.state.last_error);
     let next = run
-        .poll
+        .next
+        .record
         .next_poll
         .map(crate::time::rfc3339)
         .unwrap_or_default();
-    let reason = run.plan.reason.as_deref().unwrap_or("");
+    let reason = run.next.record.earliest_reason.as_deref().unwrap_or("");
     match (&*last, &error) {
         (previous, Some(e)) if previous.as_ref() != Some(e) => {
             tracing::warn!(feed = %name, error = %e, next_poll = %next, reason, "feed failing");
