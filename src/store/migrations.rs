@@ -116,6 +116,22 @@ ALTER TABLE feeds ADD COLUMN earliest_poll_reason TEXT;
 ALTER TABLE feeds ADD COLUMN ttl_seconds INTEGER;
 ALTER TABLE feeds ADD COLUMN moved_to TEXT;
 "#,
+    // 5: stable views for users' own queries; their columns only ever grow.
+    r#"
+CREATE VIEW article_view AS
+SELECT a.id, a.title, a.canonical_url AS url, a.author, a.published_at, a.updated_at,
+       f.name AS feed, a.summary, a.content, a.revision,
+       (SELECT count(*) FROM items i WHERE i.article_id = a.id) AS sources
+FROM articles a JOIN feeds f ON f.id = a.feed_id;
+
+CREATE VIEW feed_view AS
+SELECT f.name, f.url, f.title, f.last_attempt_at, f.last_success_at, f.last_status,
+       f.last_error, f.consecutive_failures, f.next_poll_at, f.earliest_poll_at,
+       f.earliest_poll_reason, f.moved_to,
+       (SELECT count(*) FROM items i WHERE i.feed_id = f.id) AS items,
+       (SELECT count(DISTINCT i.article_id) FROM items i WHERE i.feed_id = f.id) AS articles
+FROM feeds f;
+"#,
 ];
 
 type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;
@@ -250,6 +266,51 @@ mod tests {
             )
             .unwrap();
         assert_eq!(row, ("e".to_string(), 2, None, None));
+    }
+
+    /// A database left at every earlier version, with a feed, an article and an item in it,
+    /// migrates to the current one, keeps its rows, and answers through the views.
+    #[test]
+    fn every_earlier_version_migrates_to_the_current_one() {
+        for version in 1..CURRENT_VERSION {
+            let mut conn = Connection::open_in_memory().unwrap();
+            for sql in &MIGRATIONS[..version as usize] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", version).unwrap();
+            conn.execute_batch(
+                "INSERT INTO feeds (id, name, url) VALUES (1, 'f', 'u');
+                 INSERT INTO articles (id, feed_id, title, published_at, summary, content,
+                     content_html, content_hash, created_at, updated_at)
+                     VALUES (7, 1, 't', '2025-03-10T17:30:00Z', 's', 'c', 'h', 'x', 'n', 'n');
+                 INSERT INTO items (feed_id, guid, title, raw_hash, first_seen_at, last_seen_at,
+                     article_id, match_rule) VALUES (1, 'g', 't', 'r', 'n', 'n', 7, 'new');",
+            )
+            .unwrap();
+            migrate(&mut conn, ":memory:").unwrap();
+            let v: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, CURRENT_VERSION, "from version {version}");
+            let row: (i64, String, String, i64) = conn
+                .query_row(
+                    "SELECT id, title, feed, sources FROM article_view",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .unwrap();
+            assert_eq!(
+                row,
+                (7, "t".into(), "f".into(), 1),
+                "from version {version}"
+            );
+            let items: i64 = conn
+                .query_row("SELECT items FROM feed_view WHERE name = 'f'", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(items, 1, "from version {version}");
+        }
     }
 
     #[test]
