@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use feedsift::export::Format;
+use feedsift::store::Order;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,24 +41,31 @@ pub enum Command {
     Export {
         #[arg(long, value_enum, default_value_t = Format::Ndjson)]
         format: Format,
-        /// Only articles published since: 2025-03-01, 2025-03-01T08:00:00Z, or an age like 7d.
-        #[arg(long, value_name = "DATE")]
-        since: Option<String>,
-        /// Only articles with a source in this feed.
+        #[command(flatten)]
+        select: Selection,
+        /// Only articles matching this full-text query (same syntax as `search`).
+        #[arg(long, value_name = "QUERY")]
+        query: Option<String>,
+        /// Order of the articles [default: newest; with --cursor: changed].
+        #[arg(long, value_enum)]
+        order: Option<Order>,
+        /// Only articles added or changed since the last export with this cursor; the cursor
+        /// moves once the output is complete.
         #[arg(long, value_name = "NAME")]
-        feed: Option<String>,
-        /// At most this many articles (newest first).
-        #[arg(long)]
-        limit: Option<usize>,
-        /// Write here (atomically) instead of stdout.
+        cursor: Option<String>,
+        /// Write here (atomically: a temporary file renamed into place) instead of stdout.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Full-text search over titles and text: words, "quoted phrases", prefix*.
+    /// Full-text search over titles and text: words, "quoted phrases", prefix*, AND/OR/NOT.
     Search {
         query: String,
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
+        #[command(flatten)]
+        select: Selection,
+        #[arg(long, value_enum, default_value_t = Order::Relevance)]
+        order: Order,
+        #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
+        format: SearchFormat,
     },
     /// Read HTML on stdin, print clean text on stdout (built-in rules).
     Clean {
@@ -95,6 +103,29 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// Which articles `export` and `search` read.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Only articles published at or after: 2025-03-01, 2025-03-01T08:00:00Z, or an age like 7d.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only articles published before this (same forms as --since; a date means its midnight UTC).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only articles with a source in this feed (repeatable).
+    #[arg(long = "feed", value_name = "NAME")]
+    pub feeds: Vec<String>,
+    /// At most this many articles [search: 20].
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SearchFormat {
+    Text,
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -6,12 +6,12 @@ use std::io::{self, Write};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::{Sink, safe_href, text_as_html, xml_safe};
-use crate::store::Article;
+use crate::store::{Article, OutlineEntry};
 
 pub(super) struct Atom;
 
 impl Sink for Atom {
-    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+    fn begin(&mut self, out: &mut dyn Write, _outline: &[OutlineEntry]) -> io::Result<()> {
         write!(
             out,
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
@@ -24,11 +24,10 @@ impl Sink for Atom {
 
     fn article(&mut self, out: &mut dyn Write, a: &Article) -> io::Result<()> {
         let href = safe_href(a.url.as_deref());
-        let id = href
-            .clone()
-            .unwrap_or_else(|| format!("urn:feedsift:article:{}", a.id));
         writeln!(out, "<entry>")?;
-        writeln!(out, "<id>{}</id>", text(&id))?;
+        // The article id, not its URL: two articles may share a URL (per-feed dedup), and
+        // an entry id must be unique and never change.
+        writeln!(out, "<id>urn:feedsift:article:{}</id>", a.id)?;
         writeln!(
             out,
             "<title type=\"text\">{}</title>",

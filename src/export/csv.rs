@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::Sink;
-use crate::store::Article;
+use crate::store::{Article, OutlineEntry};
 
 const HEADER: [&str; 10] = [
     "id",
@@ -21,7 +21,7 @@ const HEADER: [&str; 10] = [
 pub(super) struct Csv;
 
 impl Sink for Csv {
-    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+    fn begin(&mut self, out: &mut dyn Write, _outline: &[OutlineEntry]) -> io::Result<()> {
         write_record(out, &HEADER.map(String::from))
     }
 

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::Sink;
-use crate::store::Article;
+use crate::store::{Article, OutlineEntry};
 
 #[derive(Default)]
 pub(super) struct Json {
@@ -11,7 +11,7 @@ pub(super) struct Json {
 }
 
 impl Sink for Json {
-    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+    fn begin(&mut self, out: &mut dyn Write, _outline: &[OutlineEntry]) -> io::Result<()> {
         out.write_all(b"[")
     }
 

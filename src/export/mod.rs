@@ -8,11 +8,14 @@ mod csv;
 mod html;
 mod json;
 mod markdown;
+mod mbox;
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::store::{Article, ArticleFilter, Store, StoreError};
+use crate::store::{
+    Article, ArticleSink, ExportPlan, Exported, OutlineEntry, Store, StoreError, Wants,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -22,6 +25,8 @@ pub enum Format {
     Markdown,
     Atom,
     Html,
+    /// mbox: one plain-text message per article, for mail clients and mail tools.
+    Mbox,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,13 +57,24 @@ impl ExportError {
 
 /// A format's writer.
 trait Sink {
-    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+    /// Whether `begin` needs the outline of every article (a table of contents).
+    fn wants_outline(&self) -> bool {
+        false
+    }
+    fn begin(&mut self, _out: &mut dyn Write, _outline: &[OutlineEntry]) -> io::Result<()> {
         Ok(())
     }
     fn article(&mut self, out: &mut dyn Write, article: &Article) -> io::Result<()>;
     fn end(&mut self, _out: &mut dyn Write) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// Told how far a long export has come (the CLI draws a progress bar with it).
+pub trait Progress {
+    fn start(&mut self, total: usize);
+    fn advance(&mut self);
+    fn finish(&mut self);
 }
 
 struct Ndjson;
@@ -77,33 +93,102 @@ fn sink(format: Format) -> Box<dyn Sink> {
         Format::Csv => Box::new(csv::Csv),
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Atom => Box::new(atom::Atom),
-        Format::Html => Box::new(html::Html::default()),
+        Format::Html => Box::new(html::Html),
+        Format::Mbox => Box::new(mbox::Mbox),
     }
 }
 
-/// Writes every article matching `filter` to `out`; returns how many.
-pub fn export(
-    store: &Store,
-    filter: &ArticleFilter,
-    format: Format,
-    out: &mut dyn Write,
-) -> Result<usize, ExportError> {
-    let mut sink = sink(format);
-    sink.begin(out)?;
-    let count = store.for_each_article(filter, &mut |article| sink.article(out, &article))?;
-    sink.end(out)?;
-    out.flush()?;
-    Ok(count)
+/// Connects a format's [`Sink`] and an output to the store's stream of articles.
+struct Writing<'o, 'p> {
+    sink: Box<dyn Sink>,
+    out: &'o mut dyn Write,
+    progress: Option<&'p mut dyn Progress>,
 }
 
-/// Like [`export`], into a file that appears complete or not at all: written beside its
-/// final name, then renamed over it.
-pub fn export_to_file(
+impl ArticleSink for Writing<'_, '_> {
+    fn wants(&self) -> Wants {
+        Wants {
+            count: self.progress.is_some(),
+            outline: self.sink.wants_outline(),
+        }
+    }
+
+    fn start(
+        &mut self,
+        total: Option<usize>,
+        outline: Option<Vec<OutlineEntry>>,
+    ) -> io::Result<()> {
+        if let (Some(progress), Some(total)) = (self.progress.as_deref_mut(), total) {
+            progress.start(total);
+        }
+        self.sink
+            .begin(self.out, outline.as_deref().unwrap_or_default())
+    }
+
+    fn article(&mut self, article: Article) -> io::Result<()> {
+        self.sink.article(self.out, &article)?;
+        if let Some(progress) = self.progress.as_deref_mut() {
+            progress.advance();
+        }
+        Ok(())
+    }
+}
+
+/// Where an export goes.
+pub enum Output<'a> {
+    Writer(&'a mut dyn Write),
+    /// A file that appears complete or not at all: written beside its final name, synced,
+    /// then renamed over it.
+    File(&'a Path),
+}
+
+/// Writes the articles `plan` selects to `output`; with a cursor, advances it only once the
+/// output is complete (flushed, or the file renamed into place). Returns how many.
+pub fn export(
     store: &Store,
-    filter: &ArticleFilter,
+    plan: &ExportPlan,
+    format: Format,
+    output: Output<'_>,
+    progress: Option<&mut dyn Progress>,
+) -> Result<usize, ExportError> {
+    let exported = match output {
+        Output::Writer(out) => write_all(store, plan, format, out, progress)?,
+        Output::File(path) => write_file(store, plan, format, path, progress)?,
+    };
+    if let Some(step) = &exported.cursor {
+        store.advance_cursor(step)?;
+    }
+    Ok(exported.count)
+}
+
+fn write_all(
+    store: &Store,
+    plan: &ExportPlan,
+    format: Format,
+    out: &mut dyn Write,
+    progress: Option<&mut dyn Progress>,
+) -> Result<Exported, ExportError> {
+    let mut writing = Writing {
+        sink: sink(format),
+        out,
+        progress,
+    };
+    let exported = store.export_articles(plan, &mut writing)?;
+    writing.sink.end(writing.out)?;
+    writing.out.flush()?;
+    if let Some(progress) = writing.progress {
+        progress.finish();
+    }
+    Ok(exported)
+}
+
+fn write_file(
+    store: &Store,
+    plan: &ExportPlan,
     format: Format,
     path: &Path,
-) -> Result<usize, ExportError> {
+    progress: Option<&mut dyn Progress>,
+) -> Result<Exported, ExportError> {
     let file_error = |source| ExportError::File {
         path: path.to_path_buf(),
         source,
@@ -120,13 +205,13 @@ pub fn export_to_file(
     let result = (|| {
         let file = std::fs::File::create(&temp).map_err(file_error)?;
         let mut writer = io::BufWriter::new(file);
-        let count = export(store, filter, format, &mut writer)?;
+        let exported = write_all(store, plan, format, &mut writer, progress)?;
         let file = writer
             .into_inner()
             .map_err(|e| file_error(e.into_error()))?;
         file.sync_all().map_err(file_error)?;
         std::fs::rename(&temp, path).map_err(file_error)?;
-        Ok(count)
+        Ok(exported)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);

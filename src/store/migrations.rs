@@ -132,6 +132,54 @@ SELECT f.name, f.url, f.title, f.last_attempt_at, f.last_success_at, f.last_stat
        (SELECT count(DISTINCT i.article_id) FROM items i WHERE i.feed_id = f.id) AS articles
 FROM feeds f;
 "#,
+    // 6: incremental export and retention. Every change to an article or to the set of items
+    // resolving to it takes the next number of one counter, so a reader's snapshot always
+    // holds every change up to the counter it sees: a cursor at that number misses nothing.
+    r#"
+CREATE TABLE change_counter (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+);
+ALTER TABLE articles ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE articles SET change_seq = id;
+INSERT INTO change_counter (id, value) SELECT 1, coalesce(max(id), 0) FROM articles;
+CREATE INDEX articles_change_seq ON articles(change_seq);
+
+CREATE TRIGGER articles_change_insert AFTER INSERT ON articles BEGIN
+    UPDATE change_counter SET value = value + 1;
+    UPDATE articles SET change_seq = (SELECT value FROM change_counter) WHERE id = new.id;
+END;
+CREATE TRIGGER articles_change_update
+AFTER UPDATE OF feed_id, canonical_url, title, author, published_at, summary, content ON articles
+WHEN old.feed_id IS NOT new.feed_id OR old.canonical_url IS NOT new.canonical_url
+  OR old.title IS NOT new.title OR old.author IS NOT new.author
+  OR old.published_at IS NOT new.published_at OR old.summary IS NOT new.summary
+  OR old.content IS NOT new.content BEGIN
+    UPDATE change_counter SET value = value + 1;
+    UPDATE articles SET change_seq = (SELECT value FROM change_counter) WHERE id = new.id;
+END;
+CREATE TRIGGER items_change_insert AFTER INSERT ON items BEGIN
+    UPDATE change_counter SET value = value + 1;
+    UPDATE articles SET change_seq = (SELECT value FROM change_counter) WHERE id = new.article_id;
+END;
+CREATE TRIGGER items_change_update AFTER UPDATE OF article_id, guid, link ON items
+WHEN old.article_id IS NOT new.article_id OR old.guid IS NOT new.guid OR old.link IS NOT new.link
+BEGIN
+    UPDATE change_counter SET value = value + 1;
+    UPDATE articles SET change_seq = (SELECT value FROM change_counter)
+    WHERE id IN (old.article_id, new.article_id);
+END;
+
+CREATE TABLE export_cursors (
+    name       TEXT PRIMARY KEY,
+    position   INTEGER NOT NULL,
+    exports    INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+
+ALTER TABLE items ADD COLUMN raw_dropped_at TEXT;
+CREATE INDEX items_last_seen_at ON items(last_seen_at);
+"#,
 ];
 
 type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;

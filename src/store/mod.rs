@@ -5,9 +5,11 @@
 //! Backend calls block (rusqlite is synchronous). Async code goes through
 //! [`Store::blocking`], which runs the call on tokio's blocking pool, never on a worker.
 
+mod fts;
 mod matching;
 mod migrations;
 mod query;
+mod select;
 mod sqlite;
 mod write;
 
@@ -23,6 +25,7 @@ use crate::config::FeedConfig;
 use crate::dedup::Scope;
 use crate::fetch::Validators;
 
+pub use select::{MATCH_END, MATCH_START};
 pub use sqlite::SqliteBackend;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,9 +46,15 @@ pub enum StoreError {
         known: i64,
     },
     #[error(
-        "invalid search query `{query}` ({reason}); quote phrases (\"on set\"), use * for prefixes (halyn*), AND/OR/NOT in capitals"
+        "invalid search query `{query}`: {reason}\nhint: words match anywhere; quote phrases (\"on set\"), end a word with * for a prefix (halyn*), combine with AND/OR/NOT in capitals"
     )]
     BadQuery { query: String, reason: String },
+    #[error("--order relevance ranks by a search: add --query WORDS, or use --order newest")]
+    RelevanceWithoutQuery,
+    #[error(
+        "export cursor `{name}` was moved by another export while this one ran; nothing was advanced, run the export again"
+    )]
+    CursorMoved { name: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
@@ -84,13 +93,17 @@ pub trait Backend: Send + Sync {
     /// Checks that the database still answers (the daemon's watchdog), without waiting for
     /// a write in progress.
     fn check_health(&self) -> Result<(), StoreError>;
-    /// Streams matching articles, newest first, to `each`.
-    fn for_each_article(
+    /// Streams the articles `plan` selects to `sink`, all read from one snapshot; with a
+    /// cursor, only those changed since its position, and where it would move to.
+    fn export_articles(
         &self,
-        filter: &ArticleFilter,
-        each: &mut dyn FnMut(Article) -> std::io::Result<()>,
-    ) -> Result<usize, StoreError>;
-    fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError>;
+        plan: &ExportPlan,
+        sink: &mut dyn ArticleSink,
+    ) -> Result<Exported, StoreError>;
+    /// Moves an export cursor once its output is complete; fails if another export moved it.
+    fn advance_cursor(&self, step: &CursorMove) -> Result<(), StoreError>;
+    /// Full-text search (`filter.query`), with a highlighted snippet per hit.
+    fn search(&self, filter: &ArticleFilter) -> Result<Vec<SearchHit>, StoreError>;
     /// The learned boilerplate of a feed and the edge keys of its `recent` latest items.
     fn boilerplate_sample(
         &self,
@@ -341,13 +354,86 @@ pub struct FeedStatus {
     pub moved_to: Option<String>,
 }
 
+/// Which articles to read, in what order.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter {
     /// Only articles published at or after this time.
     pub since: Option<DateTime<Utc>>,
-    /// Only articles with a source in this feed.
-    pub feed: Option<String>,
+    /// Only articles published before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only articles with a source in one of these feeds (none: every feed).
+    pub feeds: Vec<String>,
+    /// Only articles matching this full-text query (FTS5 syntax).
+    pub query: Option<String>,
     pub limit: Option<usize>,
+    pub order: Order,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Order {
+    /// Latest publication date first.
+    #[default]
+    Newest,
+    /// Earliest publication date first.
+    Oldest,
+    /// Best full-text match first (needs a query).
+    Relevance,
+    /// In the order they were added or last changed, oldest change first.
+    Changed,
+}
+
+/// An export: the filter, and the cursor that restricts it to what changed since last time.
+#[derive(Debug, Clone, Default)]
+pub struct ExportPlan {
+    pub filter: ArticleFilter,
+    pub cursor: Option<String>,
+}
+
+/// What an export wrote, and where its cursor moves once the output is complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    pub count: usize,
+    pub cursor: Option<CursorMove>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CursorMove {
+    pub name: String,
+    pub from: i64,
+    pub to: i64,
+    pub exported: usize,
+}
+
+/// What a sink needs before the articles stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wants {
+    /// How many articles will come (for a progress bar).
+    pub count: bool,
+    /// Each article's id, title, feed and date (for a table of contents).
+    pub outline: bool,
+}
+
+/// One line of a table of contents.
+#[derive(Debug, Clone)]
+pub struct OutlineEntry {
+    pub id: i64,
+    pub title: String,
+    pub feed: String,
+    pub published: String,
+}
+
+/// Receives an export from the store.
+pub trait ArticleSink {
+    fn wants(&self) -> Wants {
+        Wants::default()
+    }
+    /// Called once before the first article, with what [`ArticleSink::wants`] asked for.
+    fn start(
+        &mut self,
+        total: Option<usize>,
+        outline: Option<Vec<OutlineEntry>>,
+    ) -> std::io::Result<()>;
+    fn article(&mut self, article: Article) -> std::io::Result<()>;
 }
 
 /// One stored article as exported; field names are the NDJSON contract.
@@ -412,6 +498,8 @@ pub struct SearchHit {
     pub url: Option<String>,
     pub published: String,
     pub feed: String,
-    /// Matching passage, the match between `[` and `]`.
+    /// Matching passage; each match between [`MATCH_START`] and [`MATCH_END`].
     pub snippet: String,
+    /// bm25 relevance (higher is better; title matches weigh 10 times more).
+    pub score: f64,
 }

@@ -4,8 +4,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    Article, ArticleFilter, ArticleSources, BoilerplateSample, FeedState, FeedStatus,
-    LearnedBoilerplate, SearchHit, Source, SourceMatch, StoreError, StoredItem, Summary,
+    ArticleSources, BoilerplateSample, FeedState, FeedStatus, LearnedBoilerplate, SourceMatch,
+    StoreError, StoredItem, Summary,
 };
 use crate::clean::learn::{self, ItemKeys};
 use crate::fetch::Validators;
@@ -87,99 +87,6 @@ pub(super) fn summary(conn: &Connection) -> Result<Summary, StoreError> {
             })
         },
     )?)
-}
-
-pub(super) fn for_each_article(
-    conn: &Connection,
-    filter: &ArticleFilter,
-    each: &mut dyn FnMut(Article) -> std::io::Result<()>,
-) -> Result<usize, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT a.id, a.title, a.canonical_url, a.author, a.published_at, a.updated_at, f.name,
-                a.summary, a.content, a.content_html
-         FROM articles a JOIN feeds f ON f.id = a.feed_id
-         WHERE (?1 IS NULL OR a.published_at >= ?1)
-           AND (?2 IS NULL OR EXISTS (
-                SELECT 1 FROM items i JOIN feeds fi ON fi.id = i.feed_id
-                WHERE i.article_id = a.id AND fi.name = ?2))
-         ORDER BY a.published_at DESC, a.id DESC
-         LIMIT ?3",
-    )?;
-    let since = filter.since.map(time::rfc3339);
-    let limit = filter.limit.map_or(-1, |l| l as i64);
-    let mut sources = conn.prepare(
-        "SELECT f.name, i.guid, i.link FROM items i JOIN feeds f ON f.id = i.feed_id
-         WHERE i.article_id = ?1 ORDER BY i.id",
-    )?;
-    let mut rows = stmt.query(params![since, filter.feed, limit])?;
-    let mut count = 0;
-    while let Some(row) = rows.next()? {
-        let mut article = article_from_row(row)?;
-        article.sources = sources
-            .query_map([article.id], |r| {
-                Ok(Source {
-                    feed: r.get(0)?,
-                    guid: r.get(1)?,
-                    url: r.get(2)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        each(article)?;
-        count += 1;
-    }
-    Ok(count)
-}
-
-fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
-    Ok(Article {
-        id: r.get(0)?,
-        title: r.get(1)?,
-        url: r.get(2)?,
-        author: r.get(3)?,
-        published: r.get(4)?,
-        updated: r.get(5)?,
-        feed: r.get(6)?,
-        summary: r.get(7)?,
-        content: r.get(8)?,
-        content_html: r.get(9)?,
-        sources: Vec::new(),
-    })
-}
-
-pub(super) fn search(
-    conn: &Connection,
-    query: &str,
-    limit: usize,
-) -> Result<Vec<SearchHit>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT a.id, a.title, a.canonical_url, a.published_at, f.name,
-                snippet(articles_fts, -1, '[', ']', '…', 16)
-         FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id
-         WHERE articles_fts MATCH ?1
-         ORDER BY bm25(articles_fts, 10.0, 1.0)
-         LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![query, limit as i64], |r| {
-        Ok(SearchHit {
-            id: r.get(0)?,
-            title: r.get(1)?,
-            url: r.get(2)?,
-            published: r.get(3)?,
-            feed: r.get(4)?,
-            snippet: r.get(5)?,
-        })
-    });
-    let hits = rows.and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
-    hits.map_err(|e| match e {
-        // The SQL above is fixed; a plain SQLITE_ERROR from it comes from the MATCH expression.
-        rusqlite::Error::SqliteFailure(code, message) if code.extended_code == 1 => {
-            StoreError::BadQuery {
-                query: query.to_string(),
-                reason: message.unwrap_or_else(|| "syntax error".to_string()),
-            }
-        }
-        other => StoreError::Sqlite(other),
-    })
 }
 
 pub(super) fn boilerplate_sample(

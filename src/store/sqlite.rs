@@ -10,9 +10,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{
-    Article, ArticleChange, ArticleFilter, ArticleSources, Backend, BoilerplateSample, FeedBatch,
-    FeedState, FeedStatus, IngestReport, LearnedBoilerplate, PollRecord, Reprocessed, SearchHit,
-    StoreError, StoredItem, Summary, migrations, query, write,
+    ArticleChange, ArticleFilter, ArticleSink, ArticleSources, Backend, BoilerplateSample,
+    CursorMove, ExportPlan, Exported, FeedBatch, FeedState, FeedStatus, IngestReport,
+    LearnedBoilerplate, PollRecord, Reprocessed, SearchHit, StoreError, StoredItem, Summary,
+    migrations, query, select, write,
 };
 use crate::config::FeedConfig;
 
@@ -127,16 +128,20 @@ impl Backend for SqliteBackend {
         })
     }
 
-    fn for_each_article(
+    fn export_articles(
         &self,
-        filter: &ArticleFilter,
-        each: &mut dyn FnMut(Article) -> std::io::Result<()>,
-    ) -> Result<usize, StoreError> {
-        query::for_each_article(&self.conn(), filter, each)
+        plan: &ExportPlan,
+        sink: &mut dyn ArticleSink,
+    ) -> Result<Exported, StoreError> {
+        select::export(&mut self.conn(), plan, sink)
     }
 
-    fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
-        query::search(&self.conn(), query, limit)
+    fn advance_cursor(&self, step: &CursorMove) -> Result<(), StoreError> {
+        select::advance_cursor(&self.conn(), step)
+    }
+
+    fn search(&self, filter: &ArticleFilter) -> Result<Vec<SearchHit>, StoreError> {
+        select::search(&self.conn(), filter)
     }
 
     fn boilerplate_sample(

@@ -1,6 +1,8 @@
 //! One function per command: load what it needs, call the library, print the result.
 //! The only place that uses `anyhow` (context for the user) and prints to stdout.
 
+mod articles;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,11 +13,11 @@ use tracing::Level;
 use feedsift::clean;
 use feedsift::config::{Config, FeedConfig};
 use feedsift::dedup;
-use feedsift::export::{self, ExportError, Format};
+use feedsift::export::ExportError;
 use feedsift::pipeline::{FeedOutcome, FeedRun, Pipeline};
 use feedsift::reprocess;
 use feedsift::schedule::{self, limits::Limits, lock::DaemonLock};
-use feedsift::store::{ArticleChange, ArticleFilter, ArticleSources, FeedStatus, Store};
+use feedsift::store::{ArticleChange, ArticleSources, FeedStatus, Store};
 
 use crate::cli::{Cli, Command, ListFormat};
 
@@ -25,24 +27,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fetch { feed, due } => fetch(&cli, feed, *due),
         Command::Export {
             format,
-            since,
-            feed,
-            limit,
+            select,
+            query,
+            order,
+            cursor,
             output,
-        } => {
-            let filter = ArticleFilter {
-                since: since
-                    .as_deref()
-                    .map(|s| feedsift::time::parse_since(s, chrono::Utc::now()))
-                    .transpose()
-                    .map_err(anyhow::Error::msg)
-                    .context("--since")?,
-                feed: feed.clone(),
-                limit: *limit,
-            };
-            export(&cli, &filter, *format, output.as_ref())
-        }
-        Command::Search { query, limit } => search(&cli, query, *limit),
+        } => articles::export(
+            &cli,
+            articles::ExportArgs {
+                format: *format,
+                select,
+                query: query.clone(),
+                order: *order,
+                cursor: cursor.clone(),
+                output: output.as_deref(),
+            },
+        ),
+        Command::Search {
+            query,
+            select,
+            order,
+            format,
+        } => articles::search(&cli, query, select, *order, *format),
         Command::Clean { title, explain } => clean(title.as_deref(), *explain),
         Command::Feeds {
             format,
@@ -74,7 +80,7 @@ fn load_config(cli: &Cli) -> Result<Config> {
 }
 
 /// The database for read-only commands: it must exist already.
-fn existing_database(cli: &Cli) -> Result<Store> {
+pub(crate) fn existing_database(cli: &Cli) -> Result<Store> {
     let path: PathBuf = match &cli.db {
         Some(db) => db.clone(),
         None => Config::load(&cli.config)?.database,
@@ -224,50 +230,6 @@ fn say(level: Level, line: &str) {
     } else {
         eprintln!("{line}");
     }
-}
-
-fn export(
-    cli: &Cli,
-    filter: &ArticleFilter,
-    format: Format,
-    output: Option<&PathBuf>,
-) -> Result<ExitCode> {
-    let store = existing_database(cli)?;
-    match output {
-        Some(path) => {
-            let count = export::export_to_file(&store, filter, format, path)?;
-            eprintln!("{count} articles written to {}", path.display());
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            export::export(&store, filter, format, &mut out)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn search(cli: &Cli, query: &str, limit: usize) -> Result<ExitCode> {
-    let store = existing_database(cli)?;
-    let hits = store.search(query, limit)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for hit in &hits {
-        let date = hit.published.get(..10).unwrap_or(&hit.published);
-        writeln!(out, "{date}  {}  {}", hit.feed, hit.title)?;
-        if let Some(url) = &hit.url {
-            writeln!(out, "    {url}")?;
-        }
-        writeln!(
-            out,
-            "    {}\n",
-            hit.snippet.split_whitespace().collect::<Vec<_>>().join(" ")
-        )?;
-    }
-    out.flush()?;
-    if hits.is_empty() {
-        eprintln!("no articles match `{query}`");
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn clean(title: Option<&str>, explain: bool) -> Result<ExitCode> {
