@@ -93,6 +93,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Add the feeds of an OPML file (from another feed reader) to the config file, keeping
+    /// its comments and layout; feeds whose URL is already there are skipped.
+    ImportOpml {
+        file: PathBuf,
+        /// Show what would be added without changing the config file.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the configured feeds as OPML 2.0, for another feed reader.
+    ExportOpml {
+        /// Write here (atomically) instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Clean stored items again with the current rules (after changing feeds.toml or
     /// upgrading) and update text, HTML and the search index.
     Reprocess {

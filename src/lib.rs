@@ -26,6 +26,7 @@ pub mod config;
 pub mod dedup;
 pub mod export;
 pub mod fetch;
+pub mod opml;
 pub mod parse;
 pub mod pipeline;
 pub mod reprocess;

@@ -2,6 +2,7 @@
 //! The only place that uses `anyhow` (context for the user) and prints to stdout.
 
 mod articles;
+mod opml;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => learned_boilerplate(&cli, feed, *format),
         Command::Feeds { format, .. } => feeds(&cli, *format),
         Command::Reprocess { feed, dry_run } => reprocess(&cli, feed, *dry_run),
+        Command::ImportOpml { file, dry_run } => opml::import(&cli, file, *dry_run),
+        Command::ExportOpml { output } => opml::export(&cli, output.as_deref()),
         Command::Dedup { explain, format } => explain_article(&cli, *explain, *format),
     }
 }

@@ -17,7 +17,7 @@ use url::Url;
 use crate::clean;
 use crate::dedup;
 pub use error::ConfigError;
-use raw::{RawConfig, RawDefaults, RawFeed};
+use raw::{RawConfig, RawDefaults, RawDuration, RawFeed};
 
 /// Poll every 30 minutes unless the feed or `[defaults]` says otherwise.
 pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
@@ -64,6 +64,21 @@ pub struct FeedConfig {
     /// Cleaning rules: the built-ins minus `keep_boilerplate`, plus `remove`/`remove_text`
     /// from `[defaults]` and from the feed.
     pub rules: clean::Rules,
+    /// A folder for readers and OPML (`category`); feedsift itself does not use it.
+    pub category: Option<String>,
+    pub retention: Retention,
+}
+
+/// How long a feed's articles and raw HTML are kept (`keep`, `keep_raw`,
+/// `max_articles_per_feed`); `None` keeps them for ever.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Articles none of whose sources was seen within this age are deleted.
+    pub keep: Option<Duration>,
+    /// Items last seen longer ago than this lose their raw HTML (their clean text stays).
+    pub keep_raw: Option<Duration>,
+    /// Only the newest this many articles with a source in the feed are kept.
+    pub max_articles: Option<u64>,
 }
 
 /// Where a feed comes from: the web, or a saved file (handy offline and in tests).
@@ -250,6 +265,11 @@ impl Validator<'_> {
             None => DEFAULT_MAX_BODY_SIZE,
         };
         let rules = self.rules(raw, d, &name)?;
+        let category = raw
+            .category
+            .as_ref()
+            .map(|c| c.get_ref().trim().to_string())
+            .filter(|c| !c.is_empty());
         Ok(FeedConfig {
             name,
             source,
@@ -257,6 +277,34 @@ impl Validator<'_> {
             timeout,
             max_body_size,
             rules,
+            category,
+            retention: self.retention(raw, d)?,
+        })
+    }
+
+    fn retention(&self, raw: &RawFeed, d: &RawDefaults) -> Result<Retention, ConfigError> {
+        let age = |own: &Option<Spanned<RawDuration>>, default: &Option<Spanned<RawDuration>>| {
+            own.as_ref()
+                .or(default.as_ref())
+                .map(|t| self.duration(t))
+                .transpose()
+        };
+        let max_articles = raw
+            .max_articles_per_feed
+            .as_ref()
+            .or(d.max_articles_per_feed.as_ref());
+        if let Some(m) = max_articles
+            && *m.get_ref() == 0
+        {
+            return Err(self.err(
+                m,
+                "`max_articles_per_feed` is 0, which would delete everything; leave it out to keep all".into(),
+            ));
+        }
+        Ok(Retention {
+            keep: age(&raw.keep, &d.keep)?,
+            keep_raw: age(&raw.keep_raw, &d.keep_raw)?,
+            max_articles: max_articles.map(|m| *m.get_ref()),
         })
     }
 

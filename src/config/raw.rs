@@ -31,6 +31,9 @@ pub(super) struct RawDefaults {
     pub remove_text: Option<Spanned<Vec<String>>>,
     pub keep_boilerplate: Option<Spanned<Vec<String>>>,
     pub dedup: Option<Spanned<String>>,
+    pub keep: Option<Spanned<RawDuration>>,
+    pub keep_raw: Option<Spanned<RawDuration>>,
+    pub max_articles_per_feed: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,6 +47,10 @@ pub(super) struct RawFeed {
     pub remove: Option<Spanned<Vec<String>>>,
     pub remove_text: Option<Spanned<Vec<String>>>,
     pub keep_boilerplate: Option<Spanned<Vec<String>>>,
+    pub category: Option<Spanned<String>>,
+    pub keep: Option<Spanned<RawDuration>>,
+    pub keep_raw: Option<Spanned<RawDuration>>,
+    pub max_articles_per_feed: Option<Spanned<u64>>,
 }
 
 /// A duration as users write it: whole seconds (`30`) or text with a unit (`"30s"`, `"2m"`).

@@ -28,14 +28,19 @@ fn split_number(text: &str) -> Option<(f64, String)> {
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad =
-        || format!("cannot read `{text}` as a duration; write e.g. 30, \"30s\", \"2m\", \"1h\"");
+    let bad = || {
+        format!(
+            "cannot read `{text}` as a duration; write e.g. 30, \"30s\", \"2m\", \"1h\", \"365d\""
+        )
+    };
     let (n, unit) = split_number(text).ok_or_else(bad)?;
     let seconds = match unit.as_str() {
         "" | "s" | "sec" | "secs" | "seconds" => n,
         "ms" => n / 1000.0,
         "m" | "min" | "mins" | "minutes" => n * 60.0,
         "h" | "hour" | "hours" => n * 3600.0,
+        "d" | "day" | "days" => n * 86_400.0,
+        "w" | "week" | "weeks" => n * 604_800.0,
         _ => return Err(bad()),
     };
     Ok(Duration::from_secs_f64(seconds))

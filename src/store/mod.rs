@@ -338,6 +338,8 @@ pub struct FeedStatus {
     pub name: String,
     pub url: String,
     pub title: Option<String>,
+    /// The publisher's site, as the feed gives it.
+    pub site_url: Option<String>,
     pub last_attempt: Option<String>,
     pub last_success: Option<String>,
     pub last_status: Option<u16>,

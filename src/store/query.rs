@@ -50,7 +50,7 @@ pub(super) fn feed_statuses(conn: &Connection) -> Result<Vec<FeedStatus>, StoreE
                 f.consecutive_failures,
                 (SELECT count(*) FROM items i WHERE i.feed_id = f.id),
                 (SELECT count(DISTINCT i.article_id) FROM items i WHERE i.feed_id = f.id),
-                f.next_poll_at, f.earliest_poll_at, f.earliest_poll_reason, f.moved_to
+                f.next_poll_at, f.earliest_poll_at, f.earliest_poll_reason, f.moved_to, f.site_url
          FROM feeds f ORDER BY f.name",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -69,6 +69,7 @@ pub(super) fn feed_statuses(conn: &Connection) -> Result<Vec<FeedStatus>, StoreE
             earliest_poll: r.get(11)?,
             earliest_poll_reason: r.get(12)?,
             moved_to: r.get(13)?,
+            site_url: r.get(14)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
