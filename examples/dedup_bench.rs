@@ -8,12 +8,18 @@
 
 #[path = "../tests/common/synth.rs"]
 mod synth;
+#[path = "support/fill.rs"]
+mod fill;
 
 use std::time::Instant;
 
-use feedsift::dedup::{self, Scope};
-use feedsift::fetch::Validators;
-use feedsift::store::{ArticleDraft, FeedBatch, IncomingItem, Store};
+use feedsift::store::{IncomingItem, Store};
+
+use fill::{feed_batch, story};
+
+fn incoming(guid: &str, text: String) -> IncomingItem {
+    fill::incoming(guid, text, None, false)
+}
 
 const BATCH: usize = 1000;
 
@@ -85,57 +91,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stored += 2 * BATCH;
     }
     Ok(())
-}
-
-/// 150-400 words: the length of a typical feed item's text.
-fn story(vocab: &synth::Vocabulary, rng: &mut synth::Rng) -> String {
-    let paragraphs = rng.range(3, 6);
-    (0..paragraphs)
-        .map(|_| vocab.paragraph(rng))
-        .collect::<Vec<_>>()
-        .join("\n\n")
-}
-
-fn incoming(guid: &str, text: String) -> IncomingItem {
-    let article = ArticleDraft {
-        canonical_url: Some(format!("https://bench.example/{guid}")),
-        title: guid.to_string(),
-        author: None,
-        published: None,
-        summary: String::new(),
-        content_html: String::new(),
-        content_hash: blake3::hash(text.as_bytes()).to_hex()[..32].to_string(),
-        fingerprint: dedup::fingerprint(&text),
-        content: text,
-    };
-    IncomingItem {
-        guid: guid.to_string(),
-        link: article.canonical_url.clone(),
-        link_key: article.canonical_url.clone(),
-        title: guid.to_string(),
-        author: None,
-        published: None,
-        summary_html: None,
-        content_html: None,
-        raw_hash: guid.to_string(),
-        truncated: false,
-        edge_keys: Vec::new(),
-        fired: Default::default(),
-        article,
-    }
-}
-
-fn feed_batch(items: Vec<IncomingItem>) -> FeedBatch {
-    FeedBatch {
-        title: None,
-        site_url: None,
-        status: Some(200),
-        validators: Validators::default(),
-        body_hash: String::new(),
-        items,
-        learned: Vec::new(),
-        scope: Scope::AcrossFeeds,
-        ttl: None,
-        poll: Default::default(),
-    }
 }

@@ -93,6 +93,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Delete what the retention settings (keep, keep_raw, max_articles_per_feed) no longer
+    /// keep; the daemon does this once a day.
+    Prune {
+        /// Report what would be deleted without deleting it.
+        #[arg(long)]
+        dry_run: bool,
+        /// Then shrink the database file (rewrites it; the daemon waits meanwhile).
+        #[arg(long, conflicts_with = "dry_run")]
+        vacuum: bool,
+    },
+    /// Show the database's size and what fills it, per feed.
+    Stats {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Add the feeds of an OPML file (from another feed reader) to the config file, keeping
     /// its comments and layout; feeds whose URL is already there are skipped.
     ImportOpml {

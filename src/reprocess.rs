@@ -33,7 +33,13 @@ pub fn reprocess_feed(
     dry_run: bool,
 ) -> Result<FeedReport, StoreError> {
     let rules = rules_of(feed);
-    let stored = backend.stored_items(feed)?;
+    let (stored, dropped): (Vec<StoredItem>, Vec<StoredItem>) = backend
+        .stored_items(feed)?
+        .into_iter()
+        .partition(|i| !i.raw_dropped);
+    // An article with a copy whose raw HTML is gone keeps the text it has: cleaning only
+    // the other copies again could replace a longer text with a shorter one.
+    let mut frozen: HashSet<i64> = dropped.iter().map(|i| i.article_id).collect();
     let ids: Vec<(i64, i64)> = stored.iter().map(|s| (s.id, s.article_id)).collect();
     let items: Vec<Item> = stored.into_iter().map(to_item).collect();
     let previous = backend.boilerplate_sample(feed, 0)?;
@@ -50,7 +56,8 @@ pub fn reprocess_feed(
             .or_default()
             .push((item_id, done.article));
     }
-    add_other_feeds_copies(backend, rules_of, feed, &mut drafts)?;
+    add_other_feeds_copies(backend, rules_of, feed, &mut drafts, &mut frozen)?;
+    drafts.retain(|id, _| !frozen.contains(id));
     let items = result.items.len();
     result.articles = drafts
         .into_iter()
@@ -72,6 +79,7 @@ fn add_other_feeds_copies(
     rules_of: &dyn Fn(&str) -> Rules,
     feed: &str,
     drafts: &mut BTreeMap<i64, Vec<Copy>>,
+    frozen: &mut HashSet<i64>,
 ) -> Result<(), StoreError> {
     let ids: Vec<i64> = drafts.keys().copied().collect();
     let others: Vec<StoredItem> = backend
@@ -81,6 +89,10 @@ fn add_other_feeds_copies(
         .collect();
     let mut learned: HashMap<String, HashSet<u64>> = HashMap::new();
     for item in others {
+        if item.raw_dropped {
+            frozen.insert(item.article_id);
+            continue;
+        }
         if !learned.contains_key(&item.feed) {
             let sample = backend.boilerplate_sample(&item.feed, 0)?;
             learned.insert(item.feed.clone(), sample.learned.into_iter().collect());

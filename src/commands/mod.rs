@@ -3,6 +3,7 @@
 
 mod articles;
 mod opml;
+mod retention;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -57,6 +58,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => learned_boilerplate(&cli, feed, *format),
         Command::Feeds { format, .. } => feeds(&cli, *format),
         Command::Reprocess { feed, dry_run } => reprocess(&cli, feed, *dry_run),
+        Command::Prune { dry_run, vacuum } => retention::prune(&cli, *dry_run, *vacuum),
+        Command::Stats { format } => retention::stats(&cli, *format),
         Command::ImportOpml { file, dry_run } => opml::import(&cli, file, *dry_run),
         Command::ExportOpml { output } => opml::export(&cli, output.as_deref()),
         Command::Dedup { explain, format } => explain_article(&cli, *explain, *format),
@@ -74,7 +77,7 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-fn load_config(cli: &Cli) -> Result<Config> {
+pub(crate) fn load_config(cli: &Cli) -> Result<Config> {
     let mut config = Config::load(&cli.config)?;
     if let Some(db) = &cli.db {
         config.database = db.clone();

@@ -171,6 +171,9 @@ impl Validator<'_> {
         let dedup = self.dedup_scope(&raw.defaults)?;
         let d = &raw.defaults;
         self.check_rules(&d.remove, &d.remove_text, &d.keep_boilerplate, "[defaults]")?;
+        for age in [&d.keep, &d.keep_raw].into_iter().flatten() {
+            self.duration(age)?;
+        }
         let mut feeds: Vec<FeedConfig> = Vec::with_capacity(raw.feeds.len());
         for raw_feed in &raw.feeds {
             let feed = self.feed(raw_feed.get_ref(), &raw.defaults)?;

@@ -142,3 +142,44 @@ fn bad_cleaning_rules_name_the_feed_and_line() {
     let m = message("[defaults]\nremove = [\"##\"]\n");
     assert!(m.contains("[defaults]") && m.contains(":2:"), "{m}");
 }
+
+#[test]
+fn retention_has_defaults_and_per_feed_overrides() {
+    let c = load(
+        r#"
+[defaults]
+keep = "365d"
+keep_raw = "4w"
+
+[[feeds]]
+name = "a"
+url = "https://example.com/a"
+category = "News/Tech"
+
+[[feeds]]
+name = "b"
+url = "https://example.com/b"
+keep = "30d"
+max_articles_per_feed = 500
+"#,
+    )
+    .unwrap();
+    let day = Duration::from_secs(86_400);
+    assert_eq!(c.feeds[0].retention.keep, Some(365 * day));
+    assert_eq!(c.feeds[0].retention.keep_raw, Some(28 * day));
+    assert_eq!(c.feeds[0].retention.max_articles, None);
+    assert_eq!(c.feeds[0].category.as_deref(), Some("News/Tech"));
+    assert_eq!(c.feeds[1].retention.keep, Some(30 * day));
+    assert_eq!(c.feeds[1].retention.max_articles, Some(500));
+}
+
+#[test]
+fn bad_retention_names_its_line() {
+    let m = message("[defaults]\nkeep = \"forever\"\n");
+    assert!(m.contains(":2:"), "{m}");
+    assert!(m.contains("365d"), "{m}");
+    let m = message(
+        "[[feeds]]\nname = \"a\"\nurl = \"https://example.com/a\"\nmax_articles_per_feed = 0\n",
+    );
+    assert!(m.contains(":4:") && m.contains("leave it out"), "{m}");
+}

@@ -44,6 +44,9 @@ const STATUS_EVERY: Duration = Duration::from_secs(10);
 /// The scheduler's heartbeat while systemd's watchdog is on, and how old it may get.
 const HEARTBEAT: &str = "*/5 * * * * *";
 const HEARTBEAT_STALE_SECS: i64 = 20;
+/// Retention runs this long after start-up, then once a day.
+const PRUNE_FIRST: Duration = Duration::from_secs(10);
+const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -294,6 +297,8 @@ struct Daemon {
     heartbeat: Arc<AtomicI64>,
     reported: u64,
     unhealthy: bool,
+    /// The retention pass in progress, if any.
+    pruning: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Runs the daemon until `control.shutdown` resolves.
@@ -306,11 +311,15 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> Result<(
     }
     let mut status = every(STATUS_EVERY);
     let mut watchdog = watchdog.map(every);
+    let mut prune =
+        tokio::time::interval_at(tokio::time::Instant::now() + PRUNE_FIRST, PRUNE_EVERY);
+    prune.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = &mut control.shutdown => break,
             Some(()) = control.reload.recv() => daemon.reload(control.load.as_ref()).await,
             _ = status.tick() => daemon.refresh_status(false).await,
+            _ = prune.tick() => daemon.prune(),
             () = tick(&mut watchdog) => daemon.feed_watchdog(watchdog_period(&watchdog)).await,
         }
     }
@@ -362,6 +371,7 @@ impl Daemon {
             heartbeat: Arc::new(AtomicI64::new(Utc::now().timestamp())),
             reported: u64::MAX,
             unhealthy: false,
+            pruning: None,
         };
         daemon.add_feeds(config.feeds, HashMap::new()).await?;
         daemon.scheduler.start().await?;
@@ -518,6 +528,33 @@ impl Daemon {
             "config reloaded"
         );
         Ok(())
+    }
+
+    /// Starts a retention pass in the background (unless one is still running), with the
+    /// retention settings of the config in force.
+    fn prune(&mut self) {
+        let policies = crate::store::FeedRetention::of_feeds(&self.config.feeds);
+        if policies.is_empty() || self.pruning.as_ref().is_some_and(|p| !p.is_finished()) {
+            return;
+        }
+        let store = self.store.clone();
+        self.pruning = Some(self.runner.tracker.spawn(async move {
+            match store.blocking(move |b| b.prune(&policies, false)).await {
+                Ok(report)
+                    if report.articles > 0 || report.feeds.iter().any(|f| f.raw_dropped > 0) =>
+                {
+                    let raw_dropped: usize = report.feeds.iter().map(|f| f.raw_dropped).sum();
+                    tracing::info!(
+                        articles = report.articles,
+                        items = report.items,
+                        raw_dropped,
+                        "pruned what retention no longer keeps"
+                    );
+                }
+                Ok(_) => tracing::debug!("retention: nothing to prune"),
+                Err(e) => tracing::error!("retention pass failed, will retry tomorrow: {e}"),
+            }
+        }));
     }
 
     async fn status_line(&self) -> String {

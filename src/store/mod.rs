@@ -9,6 +9,7 @@ mod fts;
 mod matching;
 mod migrations;
 mod query;
+mod retention;
 mod select;
 mod sqlite;
 mod write;
@@ -102,6 +103,12 @@ pub trait Backend: Send + Sync {
     ) -> Result<Exported, StoreError>;
     /// Moves an export cursor once its output is complete; fails if another export moved it.
     fn advance_cursor(&self, step: &CursorMove) -> Result<(), StoreError>;
+    /// Applies each feed's retention in one transaction (rolled back when `dry_run`).
+    fn prune(&self, policies: &[FeedRetention], dry_run: bool) -> Result<PruneReport, StoreError>;
+    /// Gives the space of deleted rows back to the file system.
+    fn vacuum(&self) -> Result<(), StoreError>;
+    /// Sizes and per-feed counts.
+    fn stats(&self) -> Result<Stats, StoreError>;
     /// Full-text search (`filter.query`), with a highlighted snippet per hit.
     fn search(&self, filter: &ArticleFilter) -> Result<Vec<SearchHit>, StoreError>;
     /// The learned boilerplate of a feed and the edge keys of its `recent` latest items.
@@ -283,6 +290,8 @@ pub struct StoredItem {
     pub published: Option<DateTime<Utc>>,
     pub summary_html: Option<String>,
     pub content_html: Option<String>,
+    /// Retention dropped its raw HTML (`keep_raw`): it cannot be cleaned again.
+    pub raw_dropped: bool,
 }
 
 /// The result of cleaning one feed's stored items again.
@@ -504,4 +513,80 @@ pub struct SearchHit {
     pub snippet: String,
     /// bm25 relevance (higher is better; title matches weigh 10 times more).
     pub score: f64,
+}
+
+/// One feed's retention settings, as the store applies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRetention {
+    pub feed: String,
+    /// Items not seen in the feed for this long expire.
+    pub keep: Option<std::time::Duration>,
+    /// Items not seen for this long lose their raw HTML.
+    pub keep_raw: Option<std::time::Duration>,
+    /// Items of articles beyond the feed's newest this many expire.
+    pub max_articles: Option<u64>,
+}
+
+impl FeedRetention {
+    /// The policies of the configured feeds that have one.
+    pub fn of_feeds(feeds: &[FeedConfig]) -> Vec<FeedRetention> {
+        feeds
+            .iter()
+            .filter(|f| f.retention != crate::config::Retention::default())
+            .map(|f| FeedRetention {
+                feed: f.name.clone(),
+                keep: f.retention.keep,
+                keep_raw: f.retention.keep_raw,
+                max_articles: f.retention.max_articles,
+            })
+            .collect()
+    }
+}
+
+/// What a prune deleted (or would delete).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PruneReport {
+    pub articles: usize,
+    pub items: usize,
+    /// Feeds where something expired or lost its raw HTML.
+    pub feeds: Vec<PrunedFeed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrunedFeed {
+    pub feed: String,
+    /// Items past the feed's window (their article may be kept through another source).
+    pub expired_items: usize,
+    /// Articles deleted that had a source in this feed.
+    pub articles: usize,
+    /// Items whose raw HTML was dropped.
+    pub raw_dropped: usize,
+}
+
+/// The database's size and what fills it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Size of the main database file in bytes (the WAL file is extra).
+    pub database_bytes: i64,
+    /// Bytes of free pages (reused by new rows; `prune --vacuum` returns them).
+    pub free_bytes: i64,
+    pub articles: i64,
+    pub items: i64,
+    /// Clean text, sanitized HTML and summaries of all articles, in bytes.
+    pub text_bytes: i64,
+    /// Raw item HTML kept for reprocessing, in bytes.
+    pub raw_bytes: i64,
+    pub feeds: Vec<FeedStats>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedStats {
+    pub feed: String,
+    pub items: i64,
+    pub articles: i64,
+    pub raw_bytes: i64,
+    /// Items whose raw HTML was dropped by `keep_raw`.
+    pub raw_dropped: i64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
 }

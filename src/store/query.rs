@@ -142,7 +142,7 @@ pub(super) fn learned_boilerplate(
 }
 
 const STORED_ITEM_COLUMNS: &str = "i.id, f.name, i.guid, i.article_id, i.link, i.title, i.author,
-    i.published_at, i.summary_html, i.content_html";
+    i.published_at, i.summary_html, i.content_html, i.raw_dropped_at IS NOT NULL";
 
 fn stored_item(r: &Row<'_>) -> rusqlite::Result<StoredItem> {
     let published: Option<String> = r.get(7)?;
@@ -157,6 +157,7 @@ fn stored_item(r: &Row<'_>) -> rusqlite::Result<StoredItem> {
         published: published.and_then(|p| time::parse_rfc3339(&p)),
         summary_html: r.get(8)?,
         content_html: r.get(9)?,
+        raw_dropped: r.get(10)?,
     })
 }
 

@@ -11,9 +11,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{
     ArticleChange, ArticleFilter, ArticleSink, ArticleSources, Backend, BoilerplateSample,
-    CursorMove, ExportPlan, Exported, FeedBatch, FeedState, FeedStatus, IngestReport,
-    LearnedBoilerplate, PollRecord, Reprocessed, SearchHit, StoreError, StoredItem, Summary,
-    migrations, query, select, write,
+    CursorMove, ExportPlan, Exported, FeedBatch, FeedRetention, FeedState, FeedStatus,
+    IngestReport, LearnedBoilerplate, PollRecord, PruneReport, Reprocessed, SearchHit, Stats,
+    StoreError, StoredItem, Summary, migrations, query, retention, select, write,
 };
 use crate::config::FeedConfig;
 
@@ -138,6 +138,18 @@ impl Backend for SqliteBackend {
 
     fn advance_cursor(&self, step: &CursorMove) -> Result<(), StoreError> {
         select::advance_cursor(&self.conn(), step)
+    }
+
+    fn prune(&self, policies: &[FeedRetention], dry_run: bool) -> Result<PruneReport, StoreError> {
+        retention::prune(&mut self.conn(), policies, dry_run)
+    }
+
+    fn vacuum(&self) -> Result<(), StoreError> {
+        retention::vacuum(&self.conn())
+    }
+
+    fn stats(&self) -> Result<Stats, StoreError> {
+        retention::stats(&self.conn())
     }
 
     fn search(&self, filter: &ArticleFilter) -> Result<Vec<SearchHit>, StoreError> {

@@ -334,7 +334,7 @@ fn update_item(
         "UPDATE items SET previous_guid = CASE WHEN guid = ?2 THEN previous_guid ELSE guid END,
              guid = ?2, link = ?3, canonical_url = ?4, title = ?5, author = ?6, published_at = ?7,
              summary_html = ?8, content_html = ?9, raw_hash = ?10, last_seen_at = ?11,
-             truncated = ?12, edge_keys = ?13
+             truncated = ?12, edge_keys = ?13, raw_dropped_at = NULL
          WHERE id = ?1",
     )?
     .execute(params_from_iter(
