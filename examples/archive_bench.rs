@@ -7,10 +7,10 @@
 //! With DB given, an existing file of at least N articles is reused (filling 100,000 takes a
 //! few minutes); otherwise the database goes to $TMPDIR and is removed afterwards.
 
-#[path = "../tests/common/synth.rs"]
-mod synth;
 #[path = "support/fill.rs"]
 mod fill;
+#[path = "../tests/common/synth.rs"]
+mod synth;
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -6,10 +6,10 @@
 //!
 //! The database goes to $TMPDIR; sizes and times are printed as a Markdown table row per N.
 
-#[path = "../tests/common/synth.rs"]
-mod synth;
 #[path = "support/fill.rs"]
 mod fill;
+#[path = "../tests/common/synth.rs"]
+mod synth;
 
 use std::time::Instant;
 

@@ -164,7 +164,12 @@ fn keep_raw_drops_raw_html_but_keeps_text_and_reprocess_leaves_it() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(ws.count("SELECT count(*) FROM items WHERE content_html IS NOT NULL OR summary_html IS NOT NULL"), 2);
+    assert_eq!(
+        ws.count(
+            "SELECT count(*) FROM items WHERE content_html IS NOT NULL OR summary_html IS NOT NULL"
+        ),
+        2
+    );
     assert_eq!(
         ws.count("SELECT count(*) FROM items WHERE raw_dropped_at IS NOT NULL"),
         4

@@ -31,7 +31,11 @@ pub fn incoming(guid: &str, text: String, day: Option<i64>, with_html: bool) -> 
             .map(|t| t.to_utc() - chrono::Duration::days(d))
             .unwrap_or_default()
     });
-    let title: String = text.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+    let title: String = text
+        .split_whitespace()
+        .take(8)
+        .collect::<Vec<_>>()
+        .join(" ");
     let article = ArticleDraft {
         canonical_url: Some(format!("https://bench.example/{guid}")),
         title: title.clone(),
@@ -44,8 +48,10 @@ pub fn incoming(guid: &str, text: String, day: Option<i64>, with_html: bool) -> 
         content: text.clone(),
     };
     let raw = with_html.then(|| {
-        html("<p>The post <a href=\"https://bench.example/\">appeared first</a> on Bench.</p>\
-              <img src=\"https://pixel.example/t.gif\" width=\"1\" height=\"1\">")
+        html(
+            "<p>The post <a href=\"https://bench.example/\">appeared first</a> on Bench.</p>\
+              <img src=\"https://pixel.example/t.gif\" width=\"1\" height=\"1\">",
+        )
     });
     IncomingItem {
         guid: guid.to_string(),

@@ -1,11 +1,13 @@
 //! `import-opml` and `export-opml`: files in and out around the library's OPML module. The
 //! config file is only replaced by a version that loads, and atomically.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use feedsift::config::{Config, FeedSource};
+use feedsift::export::AtomicFile;
 use feedsift::opml::{self, OpmlFeed};
 use feedsift::store::Store;
 
@@ -98,31 +100,11 @@ pub fn export(cli: &Cli, output: Option<&Path>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes beside `path`, then renames over it: readers see the old file or the new one.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+    let write = || -> std::io::Result<()> {
+        let mut file = AtomicFile::create(path)?;
+        file.write_all(bytes)?;
+        file.commit()
     };
-    let Some(name) = path.file_name() else {
-        bail!("{} is not a file name", path.display());
-    };
-    let temp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    // A replaced file keeps its permissions (a config in /etc may be 0640).
-    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
-    let result = std::fs::write(&temp, bytes)
-        .and_then(|()| match permissions {
-            Some(p) => std::fs::set_permissions(&temp, p),
-            None => Ok(()),
-        })
-        .and_then(|()| std::fs::File::open(&temp)?.sync_all())
-        .and_then(|()| std::fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    write().with_context(|| format!("cannot write {}", path.display()))
 }

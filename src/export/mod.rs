@@ -4,6 +4,7 @@
 //! live markup from any feed (article bodies are rebuilt from clean text).
 
 mod atom;
+mod atomic;
 mod csv;
 mod html;
 mod json;
@@ -12,6 +13,8 @@ mod mbox;
 
 use std::io::{self, Write};
 use std::path::Path;
+
+pub use atomic::AtomicFile;
 
 use crate::store::{
     Article, ArticleSink, ExportPlan, Exported, OutlineEntry, Store, StoreError, Wants,
@@ -193,30 +196,10 @@ fn write_file(
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&temp).map_err(file_error)?;
-        let mut writer = io::BufWriter::new(file);
-        let exported = write_all(store, plan, format, &mut writer, progress)?;
-        let file = writer
-            .into_inner()
-            .map_err(|e| file_error(e.into_error()))?;
-        file.sync_all().map_err(file_error)?;
-        std::fs::rename(&temp, path).map_err(file_error)?;
-        Ok(exported)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    let mut file = AtomicFile::create(path).map_err(file_error)?;
+    let exported = write_all(store, plan, format, &mut file, progress)?;
+    file.commit().map_err(file_error)?;
+    Ok(exported)
 }
 
 /// Removes characters XML 1.0 forbids (controls other than tab, newline, carriage return).
