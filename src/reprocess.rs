@@ -56,12 +56,22 @@ pub fn reprocess_feed(
             .or_default()
             .push((item_id, done.article));
     }
-    add_other_feeds_copies(backend, rules_of, feed, &mut drafts, &mut frozen)?;
+    // Boilerplate any source feed learned: a copy is not "fuller" for carrying it.
+    let mut boilerplate: HashSet<u64> = previous.learned.iter().copied().collect();
+    boilerplate.extend(result.learned.iter().map(|l| l.key));
+    add_other_feeds_copies(
+        backend,
+        rules_of,
+        feed,
+        &mut drafts,
+        &mut frozen,
+        &mut boilerplate,
+    )?;
     drafts.retain(|id, _| !frozen.contains(id));
     let items = result.items.len();
     result.articles = drafts
         .into_iter()
-        .filter_map(|(id, copies)| Some((id, story_text(copies)?)))
+        .filter_map(|(id, copies)| Some((id, story_text(copies, &boilerplate)?)))
         .collect();
     let articles = result.articles.len();
     let changes = backend.apply_reprocess(feed, &result, dry_run)?;
@@ -80,6 +90,7 @@ fn add_other_feeds_copies(
     feed: &str,
     drafts: &mut BTreeMap<i64, Vec<Copy>>,
     frozen: &mut HashSet<i64>,
+    boilerplate: &mut HashSet<u64>,
 ) -> Result<(), StoreError> {
     let ids: Vec<i64> = drafts.keys().copied().collect();
     let others: Vec<StoredItem> = backend
@@ -100,6 +111,7 @@ fn add_other_feeds_copies(
         let rules = rules_of(&item.feed);
         let (item_id, article_id) = (item.id, item.article_id);
         let feed_learned = &learned[&item.feed];
+        boilerplate.extend(feed_learned.iter().copied());
         let done = prune_item(to_item(item), &rules).finish(feed_learned, &rules);
         drafts
             .entry(article_id)
@@ -125,15 +137,14 @@ type Copy = (i64, ArticleDraft);
 /// An article's text as ingest builds it, whichever feed is being reprocessed: the first-seen
 /// copy's content, replaced by each later copy that [`dedup::prefer_text`] prefers, and the
 /// summary of the first-seen copy unless it has none.
-fn story_text(mut copies: Vec<Copy>) -> Option<ArticleDraft> {
+fn story_text(mut copies: Vec<Copy>, boilerplate: &HashSet<u64>) -> Option<ArticleDraft> {
     copies.sort_by_key(|(item_id, _)| *item_id);
     let first_summary = copies.first()?.1.summary.clone();
     let mut best = copies
         .into_iter()
         .map(|(_, draft)| draft)
         .reduce(|best, copy| {
-            let prefer =
-                dedup::prefer_text(best.content.chars().count(), copy.content.chars().count());
+            let prefer = dedup::prefer_copy(&best.content, &copy.content, &copy.title, boilerplate);
             if prefer { copy } else { best }
         })?;
     if !first_summary.is_empty() {

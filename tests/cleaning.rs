@@ -90,6 +90,31 @@ fn footers_in_an_unknown_language_are_learned_and_the_shared_middle_is_kept() {
     assert!(single.contains("nothing learned yet"), "{single}");
 }
 
+/// The feed that learned the footer stores the story first; a copy from a feed with one
+/// item (which cannot learn it) is longer only by the footer, and must not bring it back.
+#[test]
+fn a_copy_longer_only_by_learned_boilerplate_does_not_replace_the_text() {
+    let server = Server::start();
+    let items: Vec<String> = (1..=5).map(footered_item).collect();
+    serve(&server, "/de.rss", &items);
+    serve(&server, "/one.rss", &items[..1]);
+    let ws = Workspace::new(&feed_config(&[
+        ("de", server.url("/de.rss")),
+        ("single", server.url("/one.rss")),
+    ]));
+    ws.ok(&["fetch", "--feed", "de"]);
+    ws.ok(&["fetch", "--feed", "single"]);
+    let first = ws
+        .articles()
+        .into_iter()
+        .find(|a| a["sources"].as_array().unwrap().len() == 2)
+        .expect("the copy merged");
+    let content = first["content"].as_str().unwrap();
+    assert_eq!(first["feed"], "de");
+    assert!(!content.contains("erschien zuerst"), "{content}");
+    assert!(content.ends_with("wraps it up."), "{content}");
+}
+
 #[test]
 fn items_stored_before_the_footer_was_learned_are_cleaned_when_it_is() {
     let server = Server::start();

@@ -262,5 +262,28 @@ pub fn prefer_text(current_chars: usize, candidate_chars: usize) -> bool {
     candidate_chars > current_chars + current_chars / 4
 }
 
+/// Whether a later copy should give the story its text: [`prefer_text`], counting the copy
+/// without the paragraphs the story's own feed learned as boilerplate. A copy from a feed that
+/// cannot learn a footer (one item, say) is otherwise "longer" only by that footer, and would
+/// bring back what the first feed removed.
+pub fn prefer_copy(
+    current: &str,
+    candidate: &str,
+    candidate_title: &str,
+    boilerplate: &std::collections::HashSet<u64>,
+) -> bool {
+    let mut chars = candidate.chars().count();
+    if !boilerplate.is_empty() {
+        for paragraph in candidate.split("\n\n") {
+            let learned = crate::clean::learn::key(paragraph, candidate_title)
+                .is_some_and(|k| boilerplate.contains(&k));
+            if learned {
+                chars = chars.saturating_sub(paragraph.chars().count() + 2);
+            }
+        }
+    }
+    prefer_text(current.chars().count(), chars)
+}
+
 #[cfg(test)]
 mod tests;

@@ -249,7 +249,16 @@ fn upgrade_text(
     now: &str,
 ) -> Result<(), StoreError> {
     let old = content_of(tx, id)?;
-    if !dedup::prefer_text(old.chars().count(), a.content.chars().count()) {
+    let learned: HashSet<u64> = tx
+        .prepare_cached(
+            "SELECT b.key FROM boilerplate b JOIN articles a ON a.feed_id = b.feed_id WHERE a.id = ?1",
+        )?
+        .query_map([id], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?
+        .iter()
+        .flat_map(|k| learn::decode_keys(k))
+        .collect();
+    if !dedup::prefer_copy(&old, &a.content, &a.title, &learned) {
         return Ok(());
     }
     tx.prepare_cached(
