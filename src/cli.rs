@@ -146,7 +146,7 @@ pub struct Selection {
     /// Only articles with a source in this feed (repeatable).
     #[arg(long = "feed", value_name = "NAME")]
     pub feeds: Vec<String>,
-    /// At most this many articles [search: 20].
+    /// At most this many articles (search: 20 unless given).
     #[arg(long)]
     pub limit: Option<usize>,
 }

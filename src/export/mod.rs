@@ -22,13 +22,19 @@ use crate::store::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// One JSON object per line (the default).
     Ndjson,
+    /// One JSON array.
     Json,
+    /// RFC 4180, a header row, one record per article.
     Csv,
+    /// A heading per article, its text, a rule between articles.
     Markdown,
+    /// An Atom 1.0 feed to subscribe to.
     Atom,
+    /// One self-contained page with a table of contents.
     Html,
-    /// mbox: one plain-text message per article, for mail clients and mail tools.
+    /// One plain-text message per article, for mail clients and mail tools.
     Mbox,
 }
 
