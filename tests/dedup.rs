@@ -359,11 +359,7 @@ fn shared_feeds() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "dedup corpus cases skipped: ../shared/corpus/feeds not found"
-        );
+        common::notice("dedup corpus cases skipped: ../shared/corpus/feeds not found");
         None
     }
 }

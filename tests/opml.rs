@@ -139,7 +139,7 @@ fn dry_run_changes_nothing_and_bad_files_say_why() {
 fn corpus_opml_round_trips() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !corpus.exists() {
-        eprintln!("corpus OPML round trip skipped: ../shared/corpus not found");
+        common::notice("corpus OPML round trip skipped: ../shared/corpus not found");
         return;
     }
     let mut files = Vec::new();
@@ -157,7 +157,7 @@ fn corpus_opml_round_trips() {
             }
         }
     }
-    eprintln!("corpus OPML files: {}", files.len());
+    common::notice(&format!("corpus OPML files: {}", files.len()));
     for file in files {
         let ws = Workspace::new("");
         let out = ws.run(&["import-opml", file.to_str().unwrap()]);

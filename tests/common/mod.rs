@@ -407,3 +407,10 @@ pub fn count_rows(ws: &Workspace, table: &str) -> i64 {
     .and_then(|c| c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)))
     .unwrap_or(0)
 }
+
+/// A line for whoever runs the tests, shown even though cargo test captures output (skipped
+/// corpus cases, counts).
+pub fn notice(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
