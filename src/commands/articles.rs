@@ -234,7 +234,7 @@ impl Progress for ProgressBar {
             indicatif::ProgressDrawTarget::stderr(),
         );
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} articles, {per_sec}, {eta} left",
+            "{bar:40} {pos}/{len} articles, {eta} left",
         ) {
             bar.set_style(style);
         }
