@@ -233,9 +233,9 @@ impl Progress for ProgressBar {
             Some(total as u64),
             indicatif::ProgressDrawTarget::stderr(),
         );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} articles, {eta} left",
-        ) {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {eta} left")
+        {
             bar.set_style(style);
         }
         self.0 = Some(bar);
