@@ -263,13 +263,9 @@ fn first_line(message: &str) -> String {
 }
 
 fn suggest_rule(name: &str) -> String {
-    let best = Rule::BUILT_IN
-        .iter()
-        .map(|r| (strsim::jaro_winkler(name, r.name()), r.name()))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((score, rule)) if score > 0.8 => format!("; did you mean `{rule}`?"),
-        _ => format!(
+    match crate::config::closest(name, &Rule::BUILT_IN.map(Rule::name)) {
+        Some(rule) => format!("; did you mean `{rule}`?"),
+        None => format!(
             "; the rules are: {}",
             Rule::BUILT_IN.map(Rule::name).join(", ")
         ),

@@ -137,10 +137,8 @@ fn check_feed_names(store: &Store, names: &[String]) -> Result<()> {
         if known.contains(name) {
             continue;
         }
-        let closest = known
-            .iter()
-            .max_by(|a, b| strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name)))
-            .filter(|k| strsim::jaro_winkler(k, name) > 0.8);
+        let names: Vec<&str> = known.iter().map(String::as_str).collect();
+        let closest = feedsift::config::closest(name, &names);
         match closest {
             Some(k) => {
                 bail!("--feed {name}: no feed of that name in the database; did you mean `{k}`?")

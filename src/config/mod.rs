@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::clean;
 use crate::dedup;
-pub use error::ConfigError;
+pub use error::{ConfigError, closest};
 use raw::{RawConfig, RawDefaults, RawDuration, RawFeed};
 
 /// Poll every 30 minutes unless the feed or `[defaults]` says otherwise.
