@@ -4,11 +4,11 @@ use std::collections::HashSet;
 
 use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
-use super::matching;
 use super::{
     ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern, PollRecord,
     Reprocessed, StoreError,
 };
+use super::{matching, query};
 use crate::clean::learn;
 use crate::config::FeedConfig;
 use crate::dedup::{self, Candidates, Incoming, KnownItem, Profile, Resolution, Rule, Scope};
@@ -249,14 +249,14 @@ fn upgrade_text(
     now: &str,
 ) -> Result<(), StoreError> {
     let old = content_of(tx, id)?;
-    let learned: HashSet<u64> = tx
+    let feed: String = tx
         .prepare_cached(
-            "SELECT b.key FROM boilerplate b JOIN articles a ON a.feed_id = b.feed_id WHERE a.id = ?1",
+            "SELECT f.name FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?1",
         )?
-        .query_map([id], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?
-        .iter()
-        .flat_map(|k| learn::decode_keys(k))
+        .query_row([id], |r| r.get(0))?;
+    let learned: HashSet<u64> = query::boilerplate_sample(tx, &feed, 0)?
+        .learned
+        .into_iter()
         .collect();
     if !dedup::prefer_copy(&old, &a.content, &a.title, &learned) {
         return Ok(());
