@@ -306,7 +306,7 @@ pub fn prepare_batch(
     rules: &Rules,
     sample: &BoilerplateSample,
 ) -> Result<FeedBatch, ParseError> {
-    let feed = parse::parse_feed(&fetched.body, &fetched.url)?;
+    let feed = parse::parse_document(&fetched.body, &fetched.url, fetched.content_type.as_deref())?;
     let (items, learned) = prepare_items(feed.items, rules, sample);
     Ok(FeedBatch {
         title: feed.title,

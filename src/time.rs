@@ -13,6 +13,20 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
 }
 
+/// A date as feeds write it when feed-rs could not read the feed: RFC 2822 (`pubDate`),
+/// RFC 3339 / W3C-DTF (`dc:date`, Atom), with or without a time.
+pub fn parse_loose(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc2822(text) {
+        return Some(t.to_utc());
+    }
+    if let Some(t) = parse_rfc3339(text) {
+        return Some(t);
+    }
+    let date = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+    Some(Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0)?))
+}
+
 /// The current time, formatted as [`rfc3339`].
 pub fn now() -> String {
     rfc3339(Utc::now())

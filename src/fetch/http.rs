@@ -111,11 +111,14 @@ pub(super) async fn fetch(
         last_modified: header_text(response.headers(), header::LAST_MODIFIED),
     };
     let final_url = response.url().clone();
+    let content_type = header_text(response.headers(), header::CONTENT_TYPE);
     let body = read_capped(response, feed.max_body_size, url, feed.timeout).await?;
+    let body = super::gunzip_unlabelled(body, feed.max_body_size, url.as_str()).await?;
     Ok(FetchOutcome::Fetched(Fetched {
         body,
         url: final_url,
         status: Some(status.as_u16()),
+        content_type,
         validators,
         signals,
     }))

@@ -49,6 +49,8 @@ pub struct Fetched {
     /// The URL after redirects (or a `file://` URL); relative links resolve against it.
     pub url: Url,
     pub status: Option<u16>,
+    /// The response's Content-Type (its `charset` helps decode the body); `None` for files.
+    pub content_type: Option<String>,
     pub validators: Validators,
     pub signals: Signals,
 }
@@ -171,6 +173,7 @@ async fn fetch_file(
         });
     }
     let body = tokio::fs::read(path).await.map_err(file_error)?;
+    let body = gunzip_unlabelled(body, limit, &path.display().to_string()).await?;
     let absolute = std::path::absolute(path).map_err(file_error)?;
     let url = Url::from_file_path(&absolute).map_err(|()| {
         file_error(std::io::Error::new(
@@ -186,9 +189,40 @@ async fn fetch_file(
         body,
         url,
         status: None,
+        content_type: None,
         validators,
         signals: Signals::default(),
     }))
+}
+
+/// Gzip bytes without `Content-Encoding` (a server that serves `feed.xml.gz` as XML, a
+/// compressed file saved under a `.xml` name) are unpacked, under the same size cap, so the
+/// parser sees the feed. Bytes that only look like gzip are left as they are.
+async fn gunzip_unlabelled(body: Vec<u8>, limit: u64, url: &str) -> Result<Vec<u8>, FetchError> {
+    if !body.starts_with(&[0x1f, 0x8b]) {
+        return Ok(body);
+    }
+    let unpacked = tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let mut out = Vec::new();
+        let read = flate2::read::MultiGzDecoder::new(&body[..])
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut out);
+        if read.is_ok() { Ok(out) } else { Err(body) }
+    })
+    .await
+    .map_err(|e| FetchError::Request {
+        url: url.to_string(),
+        reason: format!("unpacking gzip failed: {e}"),
+    })?;
+    match unpacked {
+        Ok(out) if out.len() as u64 > limit => Err(FetchError::TooLarge {
+            url: url.to_string(),
+            limit,
+        }),
+        Ok(out) => Ok(out),
+        Err(body) => Ok(body),
+    }
 }
 
 fn mtime_text(t: SystemTime) -> String {

@@ -4,7 +4,12 @@
 //! Title, summary and content are always HTML here: plain-text fields are escaped on the way
 //! in, so the clean step has one input format and a `<` in a text title stays a `<`.
 
+mod decode;
+mod discover;
 mod feedburner;
+mod lenient;
+
+pub use decode::{Decoded, charset_of, decode};
 
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Link, Text};
@@ -41,6 +46,34 @@ pub struct ParseError {
 
 /// Parses a feed document fetched from `url` (the URL after redirects).
 pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
+    parse_document(body, url, None)
+}
+
+/// Parses a feed document served with `content_type` (its `charset` is one clue to the
+/// encoding). feed-rs reads the document first; when it fails or finds no items, the lenient
+/// reader gets a go, so a broken feed still gives the items it has.
+pub fn parse_document(
+    body: &[u8],
+    url: &Url,
+    content_type: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
+    let decoded = decode::decode(body, content_type.and_then(decode::charset_of));
+    let strict = parse_strict(decoded.text.as_bytes(), url);
+    if strict.as_ref().is_ok_and(|feed| !feed.items.is_empty()) {
+        return strict.map_err(|message| ParseError { message });
+    }
+    let loose = lenient::read(&decoded.text);
+    match strict {
+        Ok(feed) if loose.items.is_empty() => Ok(feed),
+        _ if loose.is_usable() => Ok(from_loose(loose, url)),
+        strict => strict.map_err(|reason| ParseError {
+            message: explain(&decoded.text, url, loose.root.as_deref(), &reason),
+        }),
+    }
+}
+
+/// feed-rs on UTF-8 bytes; the error is its own message.
+fn parse_strict(body: &[u8], url: &Url) -> Result<ParsedFeed, String> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(url.as_str()))
         .sanitize_content(false)
@@ -48,22 +81,20 @@ pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
         // parser versions, which feed-rs's generated ids do not promise.
         .id_generator(|_, _, _| String::new())
         .build();
-    // feed-rs (through quick-xml) can panic on some encodings; one bad document must not take a
-    // worker down, so a panic becomes this feed's error.
+    // feed-rs (through quick-xml) can panic on some documents; one bad document must not take
+    // a worker down, so a panic becomes this feed's error.
     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         parser
             .parse(body)
             .map(|feed| (feed, feedburner::orig_links(body)))
     }))
-    .map_err(|panic| ParseError {
-        message: format!(
+    .map_err(|panic| {
+        format!(
             "the feed parser failed on this document ({}); please report it",
             panic_text(&*panic)
-        ),
+        )
     })?;
-    let (feed, orig_links) = parsed.map_err(|e| ParseError {
-        message: explain(body, &e.to_string()),
-    })?;
+    let (feed, orig_links) = parsed.map_err(|e| e.to_string())?;
     let mut parsed = convert(feed, url);
     prefer_orig_links(&mut parsed.items, orig_links);
     Ok(parsed)
@@ -90,15 +121,19 @@ fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_string())
 }
 
-fn explain(body: &[u8], reason: &str) -> String {
-    let head = String::from_utf8_lossy(&body[..body.len().min(2048)]).to_ascii_lowercase();
-    if body.iter().all(u8::is_ascii_whitespace) {
-        "the document is empty, not a feed".to_string()
-    } else if head.contains("<html") || head.contains("<!doctype html") {
-        "this is an HTML page, not a feed; find the feed's own URL (look for an RSS or Atom link on the page)"
-            .to_string()
-    } else {
-        format!("not a valid RSS, Atom or JSON feed: {reason}")
+/// Why a document is no feed, in the user's terms; `root` is its root element, if it is XML.
+fn explain(text: &str, url: &Url, root: Option<&str>, reason: &str) -> String {
+    match root {
+        _ if text.trim().is_empty() => "the document is empty, not a feed".to_string(),
+        Some(root) if root.eq_ignore_ascii_case("html") => discover::explain_html_page(text, url),
+        Some(root) if !["rss", "feed", "RDF", "channel"].contains(&root) => format!(
+            "this is XML but not a feed: its root element is <{root}>, not <rss>, <feed> or <rdf:RDF>"
+        ),
+        None if !text.trim_start().starts_with('{') => {
+            "not a feed: the document has no XML element, only text or comments".to_string()
+        }
+        _ if reason.starts_with("the feed parser failed") => reason.to_string(),
+        _ => format!("not a valid RSS, Atom or JSON feed: {reason}"),
     }
 }
 
@@ -162,6 +197,36 @@ fn convert_entry(entry: Entry, base: &Url) -> Item {
         published,
         summary_html,
         content_html,
+    }
+}
+
+/// The lenient reader's fields as [`Item`]s: titles are text, summaries and content HTML.
+fn from_loose(feed: lenient::LooseFeed, url: &Url) -> ParsedFeed {
+    let site_url = feed.link.as_deref().and_then(|l| absolute(l, url));
+    let items = feed
+        .items
+        .into_iter()
+        .map(|loose| {
+            let link = loose.link.as_deref().and_then(|l| absolute(l, url));
+            let title_html = loose.title.as_deref().map(escape_text).unwrap_or_default();
+            let published = loose.date.as_deref().and_then(crate::time::parse_loose);
+            let id = loose.id.unwrap_or_default();
+            Item {
+                guid: stable_guid(&id, link.as_deref(), &title_html, published),
+                link,
+                title_html,
+                author: loose.author,
+                published,
+                summary_html: loose.summary,
+                content_html: loose.content,
+            }
+        })
+        .collect();
+    ParsedFeed {
+        title: feed.title,
+        site_url,
+        ttl: None,
+        items,
     }
 }
 
@@ -312,16 +377,30 @@ mod tests {
     }
 
     #[test]
-    fn a_parser_panic_is_this_feed_s_error() {
-        // UTF-16 without a byte-order mark, with a comment before the root (the shape of
-        // feedparser's utf-16be-autodetect.xml) makes quick-xml 0.42 panic inside feed-rs.
-        let text =
-            "<?xml version=\"1.0\" encoding=\"utf-16\"?>\n<!--\nDescription: x\n-->\n<rss>\n</rss>";
+    fn utf16_without_bom_after_a_comment_is_read() {
+        // The shape of feedparser's utf-16be-autodetect.xml, which made quick-xml 0.42 panic
+        // inside feed-rs before the bytes were decoded here first.
+        let text = "<?xml version=\"1.0\" encoding=\"utf-16\"?>\n<!--\nDescription: x\n-->\n\
+                    <rss version=\"2.0\"><channel><title>t</title>\
+                    <item><title>\u{e9}t\u{e9}</title><link>https://e.com/a</link></item>\
+                    </channel></rss>";
         let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
-        match parse_feed(&utf16, &Url::parse("https://e.com/").unwrap()) {
-            Ok(feed) => assert!(feed.items.is_empty()),
-            Err(e) => assert!(e.message.contains("feed parser failed"), "{}", e.message),
-        }
+        let feed = parse_feed(&utf16, &Url::parse("https://e.com/").unwrap()).unwrap();
+        assert_eq!(feed.items[0].title_html, "\u{e9}t\u{e9}");
+    }
+
+    #[test]
+    fn broken_xml_keeps_the_items_before_the_break() {
+        // An unclosed CDATA section: feed-rs rejects the document, the lenient reader keeps
+        // the items before the break.
+        let feed = parse(
+            "<rss version=\"2.0\"><channel><title>t</title>\
+             <item><title>A</title><link>/a</link></item>\
+             <item><title>B</title></item>\
+             <item><title>C</title><description><![CDATA[<p>cut",
+        );
+        assert_eq!(feed.items.len(), 2);
+        assert_eq!(feed.items[0].link.as_deref(), Some("https://example.com/a"));
     }
 
     #[test]

@@ -23,6 +23,22 @@ pub struct Route {
     pub delay: Duration,
     /// Send the headers and half the body, then wait this long before the rest.
     pub stall: Duration,
+    /// How the body goes on the wire.
+    pub wire: Wire,
+}
+
+/// How a route's body is sent: the hostile server cases.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Wire {
+    /// `Content-Length` and the whole body.
+    #[default]
+    Whole,
+    /// One byte every interval (a slow drip that never trips a read timeout).
+    Drip(Duration),
+    /// Chunked, the body repeated for ever, until the client hangs up.
+    Endless,
+    /// Half the body, then a TCP reset.
+    ResetMidBody,
 }
 
 impl Route {
@@ -37,6 +53,7 @@ impl Route {
             etag: None,
             delay: Duration::ZERO,
             stall: Duration::ZERO,
+            wire: Wire::Whole,
         }
     }
 
@@ -66,6 +83,22 @@ impl Route {
 
     pub fn with_header(mut self, name: &str, value: &str) -> Route {
         self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn with_wire(mut self, wire: Wire) -> Route {
+        self.wire = wire;
+        self
+    }
+
+    /// Replaces the Content-Type header (`None`: send none).
+    pub fn with_content_type(mut self, content_type: Option<&str>) -> Route {
+        self.headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+        if let Some(value) = content_type {
+            self.headers
+                .push(("Content-Type".into(), value.to_string()));
+        }
         self
     }
 
@@ -163,6 +196,9 @@ impl Server {
         });
         std::thread::sleep(route.delay);
         let body: &[u8] = if not_modified { b"" } else { &route.body };
+        if route.wire != Wire::Whole {
+            return send_hostile(stream, status, &route);
+        }
         let mut out = stream;
         let mut head = format!(
             "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -183,6 +219,70 @@ impl Server {
             .and_then(|()| out.flush());
         std::thread::sleep(route.stall);
         let _ = out.write_all(rest);
+    }
+}
+
+fn send_hostile(mut out: TcpStream, status: u16, route: &Route) {
+    let mut head = format!("HTTP/1.1 {status} X\r\nConnection: close\r\n");
+    for (k, v) in &route.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = &route.body;
+    let _ = match &route.wire {
+        Wire::Whole => Ok(()),
+        Wire::Drip(every) => {
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            out.write_all(head.as_bytes()).and_then(|()| {
+                body.iter().try_for_each(|b| {
+                    std::thread::sleep(*every);
+                    out.write_all(&[*b]).and_then(|()| out.flush())
+                })
+            })
+        }
+        Wire::Endless => {
+            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            out.write_all(head.as_bytes()).and_then(|()| {
+                loop {
+                    out.write_all(format!("{:x}\r\n", body.len()).as_bytes())?;
+                    out.write_all(body)?;
+                    out.write_all(b"\r\n")?;
+                }
+            })
+        }
+        Wire::ResetMidBody => {
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            let sent = out
+                .write_all(head.as_bytes())
+                .and_then(|()| out.write_all(&body[..body.len() / 2]))
+                .and_then(|()| out.flush());
+            std::thread::sleep(Duration::from_millis(50));
+            // SO_LINGER 0: closing sends RST instead of FIN.
+            let _ = socket_linger_zero(&out);
+            sent
+        }
+    };
+}
+
+fn socket_linger_zero(stream: &TcpStream) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket descriptor and a correctly sized `linger` value.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }
 
