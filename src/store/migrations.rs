@@ -2,7 +2,7 @@
 //! database from version N-1 to N, in one transaction together with its version bump, so an
 //! old database is upgraded step by step and a crash never leaves it half-migrated.
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::StoreError;
 
@@ -200,7 +200,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreErro
         });
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
         for (_, backfill) in BACKFILLS.iter().filter(|(v, _)| *v == index + 1) {
             backfill(&tx)?;

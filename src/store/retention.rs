@@ -8,7 +8,7 @@
 //! as new). An article is deleted only when every one of its sources has expired, so an
 //! article with a source inside any feed's window is kept.
 
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::{FeedRetention, FeedStats, PruneReport, PrunedFeed, Stats, StoreError};
 use crate::time;
@@ -18,7 +18,7 @@ pub(super) fn prune(
     policies: &[FeedRetention],
     dry_run: bool,
 ) -> Result<PruneReport, StoreError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS expired_items (id INTEGER PRIMARY KEY);
          DELETE FROM temp.expired_items;",

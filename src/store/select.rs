@@ -263,7 +263,6 @@ pub(super) fn search(
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::super::Backend;
     use super::super::{Article, ArticleSink, ExportPlan, OutlineEntry, SqliteBackend};
@@ -294,13 +293,14 @@ mod tests {
         writer
             .execute("INSERT INTO feeds (id, name, url) VALUES (1, 'f', 'u')", [])
             .unwrap();
-        let done = AtomicBool::new(false);
         let total = 600;
         let mut seen: BTreeMap<i64, usize> = BTreeMap::new();
         std::thread::scope(|scope| {
-            scope.spawn(|| {
+            let writing = scope.spawn(|| {
                 for batch in 0..total / 3 {
-                    let tx = writer.transaction().unwrap();
+                    let tx = writer
+                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                        .unwrap();
                     for k in 0..3 {
                         tx.execute(
                             "INSERT INTO articles (feed_id, title, published_at, summary, content,
@@ -312,14 +312,15 @@ mod tests {
                     }
                     tx.commit().unwrap();
                 }
-                done.store(true, Ordering::SeqCst);
             });
             let plan = ExportPlan {
                 cursor: Some("c".into()),
                 ..ExportPlan::default()
             };
+            // Ends when the writer ends, also by a panic (which the scope then re-raises),
+            // instead of waiting for a flag a failed writer never sets.
             loop {
-                let finished = done.load(Ordering::SeqCst);
+                let finished = writing.is_finished();
                 let mut ids = Ids(Vec::new());
                 let exported = reader.export_articles(&plan, &mut ids).unwrap();
                 reader.advance_cursor(&exported.cursor.unwrap()).unwrap();
@@ -329,6 +330,8 @@ mod tests {
                 if finished {
                     break;
                 }
+                // An exporter that never pauses would starve the writer of the write lock.
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
         });
         assert_eq!(seen.len(), total);

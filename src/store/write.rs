@@ -2,7 +2,10 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, params, params_from_iter};
+use rusqlite::{
+    Connection, OptionalExtension, ToSql, Transaction, TransactionBehavior, params,
+    params_from_iter,
+};
 
 use super::{
     ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern, PollRecord,
@@ -15,7 +18,7 @@ use crate::dedup::{self, Candidates, Incoming, KnownItem, Profile, Resolution, R
 use crate::time;
 
 pub(super) fn sync_feeds(conn: &mut Connection, feeds: &[FeedConfig]) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for feed in feeds {
         let url = feed.source.to_string();
         tx.execute(
@@ -52,7 +55,7 @@ pub(super) fn ingest(
     batch: &FeedBatch,
 ) -> Result<IngestReport, StoreError> {
     let now = time::now();
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let feed_id = feed_id(&tx, feed)?;
     let mut report = IngestReport::default();
     let fetched: HashSet<String> = batch.items.iter().map(|i| i.guid.clone()).collect();
@@ -401,7 +404,7 @@ pub(super) fn apply_reprocess(
     dry_run: bool,
 ) -> Result<Vec<ArticleChange>, StoreError> {
     let now = time::now();
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let feed_id = feed_id(&tx, feed)?;
     for (id, truncated, keys) in &result.items {
         tx.prepare_cached("UPDATE items SET truncated = ?2, edge_keys = ?3 WHERE id = ?1")?
