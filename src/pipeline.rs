@@ -212,10 +212,20 @@ impl Pipeline {
             .blocking(move |s| s.boilerplate_sample(&name, LEARN_SAMPLE))
             .await?;
         let rules = feed.rules.clone();
-        let mut batch =
-            tokio::task::spawn_blocking(move || prepare_batch(fetched, body_hash, &rules, &sample))
-                .await
-                .map_err(|e| FeedError::Task(e.to_string()))??;
+        let max_items = feed.max_items;
+        let (mut batch, left_out) = tokio::task::spawn_blocking(move || {
+            prepare_batch(fetched, body_hash, &rules, &sample, max_items)
+        })
+        .await
+        .map_err(|e| FeedError::Task(e.to_string()))??;
+        if left_out > 0 {
+            tracing::warn!(
+                feed = %feed.name,
+                kept = batch.items.len(),
+                left_out,
+                "the feed has more items than `max_items`; kept the newest"
+            );
+        }
         batch.scope = self.scope;
         let fresh_for = signals.fresh_for.max(batch.ttl);
         let next = plan_next_poll(
@@ -298,17 +308,21 @@ fn plan_next_poll(
 /// Items sampled from the store, besides the fetched ones, when learning boilerplate.
 pub const LEARN_SAMPLE: usize = 50;
 
-/// Parses a fetched body and prepares every item for the store (pure CPU work): prune each
-/// item, learn the feed's boilerplate from them and the stored `sample`, finish each item.
+/// Parses a fetched body and prepares every item for the store (pure CPU work): keep at most
+/// `max_items` (the newest), prune each item, learn the feed's boilerplate from them and the
+/// stored `sample`, finish each item. Also returns how many items were left out.
 pub fn prepare_batch(
     fetched: Fetched,
     body_hash: String,
     rules: &Rules,
     sample: &BoilerplateSample,
-) -> Result<FeedBatch, ParseError> {
-    let feed = parse::parse_document(&fetched.body, &fetched.url, fetched.content_type.as_deref())?;
+    max_items: usize,
+) -> Result<(FeedBatch, usize), ParseError> {
+    let mut feed =
+        parse::parse_document(&fetched.body, &fetched.url, fetched.content_type.as_deref())?;
+    let left_out = parse::bound_items(&mut feed.items, max_items, Utc::now());
     let (items, learned) = prepare_items(feed.items, rules, sample);
-    Ok(FeedBatch {
+    let batch = FeedBatch {
         title: feed.title,
         site_url: feed.site_url,
         status: fetched.status,
@@ -319,7 +333,8 @@ pub fn prepare_batch(
         scope: dedup::Scope::default(),
         ttl: feed.ttl,
         poll: PollRecord::default(),
-    })
+    };
+    Ok((batch, left_out))
 }
 
 /// One feed's items, cleaned in the three steps learning needs: prune every item, learn the

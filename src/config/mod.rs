@@ -24,6 +24,8 @@ pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 10 * 1024 * 1024;
+/// Items kept from one fetch; a feed with more keeps its newest.
+pub const DEFAULT_MAX_ITEMS: usize = 10_000;
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 pub const DEFAULT_CONCURRENCY: usize = 16;
 pub const DEFAULT_HOST_CONCURRENCY: usize = 2;
@@ -61,6 +63,11 @@ pub struct FeedConfig {
     /// Limit for the whole request, from connecting to the last body byte.
     pub timeout: Duration,
     pub max_body_size: u64,
+    /// Items kept from one fetch (`max_items`); a feed with more keeps its newest.
+    pub max_items: usize,
+    /// May a redirect lead into loopback, private, link-local or metadata addresses
+    /// (`allow_private`)? A feed configured with such a URL may always reach its own host.
+    pub allow_private: bool,
     /// Cleaning rules: the built-ins minus `keep_boilerplate`, plus `remove`/`remove_text`
     /// from `[defaults]` and from the feed.
     pub rules: clean::Rules,
@@ -267,6 +274,13 @@ impl Validator<'_> {
             Some(s) => units::size(s.get_ref()).map_err(|m| self.err(s, m))?,
             None => DEFAULT_MAX_BODY_SIZE,
         };
+        let max_items = match raw.max_items.as_ref().or(d.max_items.as_ref()) {
+            Some(m) if *m.get_ref() == 0 => {
+                return Err(self.err(m, "`max_items` is 0, which would read nothing from the feed; leave it out for the default (10000)".into()));
+            }
+            Some(m) => usize::try_from(*m.get_ref()).unwrap_or(usize::MAX),
+            None => DEFAULT_MAX_ITEMS,
+        };
         let rules = self.rules(raw, d, &name)?;
         let category = raw
             .category
@@ -279,6 +293,8 @@ impl Validator<'_> {
             schedule,
             timeout,
             max_body_size,
+            max_items,
+            allow_private: raw.allow_private.or(d.allow_private).unwrap_or(false),
             rules,
             category,
             retention: self.retention(raw, d)?,

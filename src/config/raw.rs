@@ -34,6 +34,8 @@ pub(super) struct RawDefaults {
     pub keep: Option<Spanned<RawDuration>>,
     pub keep_raw: Option<Spanned<RawDuration>>,
     pub max_articles_per_feed: Option<Spanned<u64>>,
+    pub max_items: Option<Spanned<u64>>,
+    pub allow_private: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +53,8 @@ pub(super) struct RawFeed {
     pub keep: Option<Spanned<RawDuration>>,
     pub keep_raw: Option<Spanned<RawDuration>>,
     pub max_articles_per_feed: Option<Spanned<u64>>,
+    pub max_items: Option<Spanned<u64>>,
+    pub allow_private: Option<bool>,
 }
 
 /// A duration as users write it: whole seconds (`30`) or text with a unit (`"30s"`, `"2m"`).

@@ -9,7 +9,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use url::Url;
 
 use super::{FetchError, FetchOutcome, Fetched, Fetcher, Signals, Validators, headers};
-use crate::config::{ClientSettings, FeedConfig};
+use crate::config::{ClientSettings, FeedConfig, FeedSource};
 
 pub(super) fn client(settings: &ClientSettings) -> Result<reqwest::Client, FetchError> {
     let mut headers = HeaderMap::new();
@@ -90,6 +90,11 @@ pub(super) async fn fetch(
             break response;
         }
         let next = location(&response, hops.current())?;
+        let configured = match &feed.source {
+            FeedSource::Http(configured) => configured,
+            FeedSource::File(_) => url,
+        };
+        super::private::check_redirect(configured, &next, feed.allow_private).await?;
         hops.follow(status, next, fetcher.max_redirects)?;
     };
     let status = response.status();
@@ -235,20 +240,24 @@ async fn read_capped(
 }
 
 fn request_error(url: &Url, timeout: Duration, e: reqwest::Error) -> FetchError {
+    let reason = error_chain(&e);
     let url = url.to_string();
     if e.is_timeout() {
         FetchError::Timeout { url, timeout }
+    } else if url.starts_with("https:") && is_tls_failure(&reason) {
+        FetchError::Tls { url, reason }
     } else if e.is_connect() {
-        FetchError::Connect {
-            url,
-            reason: error_chain(&e),
-        }
+        FetchError::Connect { url, reason }
     } else {
-        FetchError::Request {
-            url,
-            reason: error_chain(&e),
-        }
+        FetchError::Request { url, reason }
     }
+}
+
+fn is_tls_failure(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    ["tls", "certificate", "handshake", "ssl"]
+        .iter()
+        .any(|word| reason.contains(word))
 }
 
 /// reqwest wraps the cause in layers that repeat the URL ("error sending request for url

@@ -9,6 +9,7 @@
 
 mod headers;
 mod http;
+mod private;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -76,6 +77,18 @@ pub enum FetchError {
     Redirects { url: String },
     #[error("redirect loop from {url} through {through}; check the feed URL in a browser")]
     RedirectLoop { url: String, through: String },
+    #[error(
+        "refused the redirect from {url} to {target}: it leads to a {kind} address; if this feed may reach it, set `allow_private = true` for the feed in feeds.toml"
+    )]
+    PrivateRedirect {
+        url: String,
+        target: String,
+        kind: &'static str,
+    },
+    #[error(
+        "the TLS handshake with {url} failed ({reason}); the server may not speak HTTPS on this port, or its certificate is not valid for this name"
+    )]
+    Tls { url: String, reason: String },
     #[error("cannot connect to {url}: {reason}")]
     Connect { url: String, reason: String },
     #[error("request to {url} failed: {reason}")]

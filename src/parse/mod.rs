@@ -100,6 +100,27 @@ fn parse_strict(body: &[u8], url: &Url) -> Result<ParsedFeed, String> {
     Ok(parsed)
 }
 
+/// Makes a feed's items safe to store: dates before 1970-01-02 (a zero timestamp standing for
+/// "no date") or more than a day ahead of `now` (a clock or template error that would pin the
+/// item to the top of every list) are dropped, so the store uses first-seen time; and at most
+/// `max_items` are kept, the newest by date (undated ones in feed order after them). Returns
+/// how many were left out.
+pub fn bound_items(items: &mut Vec<Item>, max_items: usize, now: DateTime<Utc>) -> usize {
+    let earliest = DateTime::<Utc>::from_timestamp(86_400, 0).unwrap_or(now);
+    let latest = now + chrono::Duration::days(1);
+    for item in items.iter_mut() {
+        item.published = item.published.filter(|d| *d >= earliest && *d <= latest);
+    }
+    if items.len() <= max_items {
+        return 0;
+    }
+    // Stable: items with equal (or no) dates keep the feed's order.
+    items.sort_by(|a, b| b.published.cmp(&a.published));
+    let left_out = items.len() - max_items;
+    items.truncate(max_items);
+    left_out
+}
+
 /// Items behind FeedBurner get the publisher's link instead of the `feedproxy` redirect; the
 /// origLinks are used only when there is one slot per item, so none lands on the wrong item.
 fn prefer_orig_links(items: &mut [Item], orig_links: Option<Vec<Option<String>>>) {
@@ -401,6 +422,36 @@ mod tests {
         );
         assert_eq!(feed.items.len(), 2);
         assert_eq!(feed.items[0].link.as_deref(), Some("https://example.com/a"));
+    }
+
+    #[test]
+    fn implausible_dates_are_dropped_and_the_newest_items_kept() {
+        let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let at = |s: &str| Some(DateTime::parse_from_rfc3339(s).unwrap().to_utc());
+        let item = |guid: &str, published| Item {
+            guid: guid.to_string(),
+            link: None,
+            title_html: String::new(),
+            author: None,
+            published,
+            summary_html: None,
+            content_html: None,
+        };
+        let mut items = vec![
+            item("epoch", at("1970-01-01T00:00:00Z")),
+            item("old", at("2020-01-01T00:00:00Z")),
+            item("future", at("2099-01-01T00:00:00Z")),
+            item("new", at("2026-11-20T00:00:00Z")),
+            item("undated", None),
+        ];
+        assert_eq!(bound_items(&mut items, 3, now), 2);
+        let kept: Vec<(&str, bool)> = items
+            .iter()
+            .map(|i| (i.guid.as_str(), i.published.is_some()))
+            .collect();
+        assert_eq!(kept, [("new", true), ("old", true), ("epoch", false)]);
     }
 
     #[test]
