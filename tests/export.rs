@@ -4,7 +4,10 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{Route, Server, Workspace, feed_config, item, publishers, rss, stderr, wait_for};
+use common::{
+    Route, Server, Workspace, assert_no_live_markup, feed_config, item, publishers, rss, stderr,
+    wait_for,
+};
 
 /// Two publisher feeds plus a hostile one, fetched into a fresh workspace.
 /// Markup that would be live if a feed's HTML reached an export.
@@ -213,57 +216,6 @@ fn a_closed_pipe_is_not_an_error() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
-}
-
-/// Parses `html` as a browser would and fails on anything that could run or load: script-like
-/// elements, event-handler attributes, style, and links or sources that are not http(s) or
-/// in-page anchors.
-fn assert_no_live_markup(html: &str) {
-    let doc = scraper::Html::parse_document(html);
-    for node in doc.tree.nodes() {
-        let Some(el) = node.value().as_element() else {
-            continue;
-        };
-        let name = el.name();
-        assert!(
-            !matches!(
-                name,
-                "script"
-                    | "iframe"
-                    | "object"
-                    | "embed"
-                    | "svg"
-                    | "math"
-                    | "form"
-                    | "input"
-                    | "img"
-                    | "base"
-                    | "link"
-                    | "frame"
-                    | "frameset"
-            ),
-            "<{name}> element in output"
-        );
-        if name == "meta" {
-            assert!(
-                el.attr("http-equiv")
-                    .is_none_or(|v| !v.eq_ignore_ascii_case("refresh")),
-                "meta refresh"
-            );
-        }
-        for (attr, value) in el.attrs() {
-            assert!(!attr.starts_with("on"), "event handler {attr}={value}");
-            if matches!(attr, "href" | "src" | "action" | "formaction" | "data") {
-                let lower = value.trim().to_ascii_lowercase();
-                assert!(
-                    lower.starts_with("https://")
-                        || lower.starts_with("http://")
-                        || lower.starts_with('#'),
-                    "{attr}={value} is not an http(s) link"
-                );
-            }
-        }
-    }
 }
 
 fn ndjson(text: &str) -> Vec<serde_json::Value> {

@@ -514,3 +514,192 @@ pub fn notice(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
 }
+
+/// A finished run of the binary, with its peak resident memory.
+pub struct Measured {
+    pub status: std::process::ExitStatus,
+    pub stderr: String,
+    /// Peak RSS of the process (the kernel's `VmHWM`, read until it exits), in KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// Runs `cmd` to its end, sampling the child's own high-water mark every few milliseconds.
+/// (`wait4`'s `ru_maxrss` would count the test process's pages the child had before `exec`.)
+pub fn run_measured(mut cmd: Command) -> Measured {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    });
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_rss_kib = 0;
+    let status = loop {
+        if let Some(kib) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|s| vm_hwm_kib(&s))
+        {
+            peak_rss_kib = peak_rss_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Measured {
+        status,
+        stderr: reader.join().unwrap(),
+        peak_rss_kib,
+    }
+}
+
+fn vm_hwm_kib(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Parses `html` as a browser would and fails on anything that could run script or load a
+/// page: script-like elements, event-handler attributes, script in styles, meta refresh, and
+/// URLs that are not http(s), mailto, relative or in-page (after the whitespace and control
+/// characters a browser ignores inside a URL are removed).
+pub fn assert_no_live_markup(html: &str) {
+    let problems = live_markup(html);
+    assert!(problems.is_empty(), "{problems:#?}\nin: {html}");
+}
+
+pub fn live_markup(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let mut problems = Vec::new();
+    for node in doc.tree.nodes() {
+        let Some(el) = node.value().as_element() else {
+            continue;
+        };
+        let name = el.name();
+        if matches!(
+            name,
+            "script"
+                | "iframe"
+                | "object"
+                | "embed"
+                | "applet"
+                | "svg"
+                | "math"
+                | "form"
+                | "input"
+                | "button"
+                | "base"
+                | "link"
+                | "frame"
+                | "frameset"
+                | "bgsound"
+                | "template"
+        ) {
+            problems.push(format!("<{name}> element"));
+        }
+        // Only a Content-Security-Policy (which restricts) may come as http-equiv.
+        if name == "meta"
+            && el
+                .attr("http-equiv")
+                .is_some_and(|v| !v.eq_ignore_ascii_case("content-security-policy"))
+        {
+            problems.push(format!("<meta http-equiv={:?}>", el.attr("http-equiv")));
+        }
+        if name == "style" {
+            let css: String = node
+                .children()
+                .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                .collect();
+            if is_live_css(&css) {
+                problems.push(format!("<style>{css}</style>"));
+            }
+        }
+        for (attr, value) in el.attrs() {
+            let attr = attr.to_ascii_lowercase();
+            if attr.starts_with("on") {
+                problems.push(format!("event handler {attr}={value}"));
+            } else if attr == "style" && is_live_css(value) {
+                problems.push(format!("style={value}"));
+            } else if is_url_attribute(&attr) && !is_safe_url(value, &attr) {
+                problems.push(format!("{attr}={value}"));
+            }
+        }
+    }
+    problems
+}
+
+fn is_url_attribute(attr: &str) -> bool {
+    matches!(
+        attr,
+        "href"
+            | "src"
+            | "action"
+            | "formaction"
+            | "data"
+            | "background"
+            | "poster"
+            | "lowsrc"
+            | "dynsrc"
+            | "xlink:href"
+            | "srcset"
+            | "codebase"
+            | "datasrc"
+    )
+}
+
+/// CSS that can run script or load something: functions (`url()`, `expression()`), escapes
+/// that hide them, imports, bindings. Comments are removed first (`expr/**/ession`).
+fn is_live_css(css: &str) -> bool {
+    let mut plain = String::new();
+    let mut rest = css.to_ascii_lowercase();
+    while let Some(start) = rest.find("/*") {
+        plain.push_str(&rest[..start]);
+        rest = rest[start..]
+            .split_once("*/")
+            .map_or("", |(_, after)| after)
+            .to_string();
+    }
+    plain.push_str(&rest);
+    let plain: String = plain.chars().filter(|c| !c.is_whitespace()).collect();
+    [
+        "expression",
+        "javascript:",
+        "vbscript:",
+        "behavior",
+        "binding",
+        "@import",
+        "url(",
+        "\\",
+    ]
+    .iter()
+    .any(|bad| plain.contains(bad))
+}
+
+fn is_safe_url(value: &str, attr: &str) -> bool {
+    let url: String = value
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if attr == "srcset" {
+        return value.split(',').all(|candidate| {
+            is_safe_url(candidate.split_whitespace().next().unwrap_or(""), "src")
+        });
+    }
+    let scheme_end = url.find(':');
+    let path_start = url.find(['/', '?', '#']);
+    let has_scheme = match (scheme_end, path_start) {
+        (Some(colon), Some(path)) => colon < path,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    !has_scheme
+        || url.starts_with("http://")
+        || url.starts_with("https://")
+        || url.starts_with("mailto:")
+}
