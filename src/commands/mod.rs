@@ -110,6 +110,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn open_for_writing(config: &Config) -> Result<Store> {
     let store = Store::open(&config.database)?;
     store.sync_feeds(&config.feeds)?;
+    store.limit_size(config.max_database_size)?;
     Ok(store)
 }
 

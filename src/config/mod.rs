@@ -40,6 +40,8 @@ pub struct Config {
     pub concurrency: usize,
     /// How many feeds of one host are fetched at the same time.
     pub host_concurrency: usize,
+    /// The database may not grow past this (`max_database_size`); `None`: as far as the disk.
+    pub max_database_size: Option<u64>,
     pub client: ClientSettings,
     /// How far deduplication merges copies of a story (`[defaults] dedup`).
     pub dedup: dedup::Scope,
@@ -174,6 +176,11 @@ impl Validator<'_> {
             "host_concurrency",
             DEFAULT_HOST_CONCURRENCY,
         )?;
+        let max_database_size = raw
+            .max_database_size
+            .as_ref()
+            .map(|s| units::size(s.get_ref()).map_err(|m| self.err(s, m)))
+            .transpose()?;
         let client = self.client(&raw.defaults)?;
         let dedup = self.dedup_scope(&raw.defaults)?;
         let d = &raw.defaults;
@@ -200,6 +207,7 @@ impl Validator<'_> {
             database,
             concurrency,
             host_concurrency,
+            max_database_size,
             client,
             dedup,
             feeds,

@@ -10,6 +10,7 @@ pub(super) struct RawConfig {
     pub database: Option<Spanned<String>>,
     pub concurrency: Option<Spanned<u64>>,
     pub host_concurrency: Option<Spanned<u64>>,
+    pub max_database_size: Option<Spanned<RawSize>>,
     #[serde(default)]
     pub defaults: RawDefaults,
     #[serde(default)]

@@ -115,7 +115,7 @@ pub fn bound_items(items: &mut Vec<Item>, max_items: usize, now: DateTime<Utc>) 
         return 0;
     }
     // Stable: items with equal (or no) dates keep the feed's order.
-    items.sort_by(|a, b| b.published.cmp(&a.published));
+    items.sort_by_key(|item| std::cmp::Reverse(item.published));
     let left_out = items.len() - max_items;
     items.truncate(max_items);
     left_out

@@ -480,7 +480,13 @@ impl Daemon {
             new.database = self.config.database.clone();
         }
         let feeds = new.feeds.clone();
-        self.store.blocking(move |s| s.sync_feeds(&feeds)).await?;
+        let max_size = new.max_database_size;
+        self.store
+            .blocking(move |s| {
+                s.sync_feeds(&feeds)?;
+                s.limit_size(max_size)
+            })
+            .await?;
         let pipeline = Arc::new(Pipeline::new(&new, self.store.clone())?);
         *self
             .runner

@@ -199,8 +199,17 @@ pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreErro
             known: CURRENT_VERSION,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    if found == CURRENT_VERSION {
+        return Ok(());
+    }
+    loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Read again under the write lock: another process (the daemon and a command started
+        // together on a new file) may have migrated while this one waited.
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let Some((index, sql)) = MIGRATIONS.iter().enumerate().nth(version as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
         for (_, backfill) in BACKFILLS.iter().filter(|(v, _)| *v == index + 1) {
             backfill(&tx)?;
@@ -209,7 +218,6 @@ pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreErro
         tx.commit()?;
         tracing::info!(version = index + 1, "database schema migrated");
     }
-    Ok(())
 }
 
 #[cfg(test)]

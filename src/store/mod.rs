@@ -56,12 +56,25 @@ pub enum StoreError {
         "export cursor `{name}` was moved by another export while this one ran; nothing was advanced, run the export again"
     )]
     CursorMoved { name: String },
+    #[error(
+        "the database is full: the disk has no space left, or the file reached `max_database_size`; nothing stored earlier is lost\nhint: free disk space (`feedsift prune --vacuum` shrinks the file) or raise `max_database_size`; the next fetch stores what failed now"
+    )]
+    Full,
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error(transparent)]
     Output(#[from] std::io::Error),
     #[error("a database call did not complete: {0}")]
     Task(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full,
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 /// The operations feedsift needs from a database; everything else stays inside the backend.
@@ -69,6 +82,9 @@ pub trait Backend: Send + Sync {
     /// Registers the configured feeds (name and URL); a feed whose URL changed forgets its
     /// validators so the new URL is fetched in full.
     fn sync_feeds(&self, feeds: &[FeedConfig]) -> Result<(), StoreError>;
+    /// Caps the database's size (`max_database_size`); `None` lifts the cap. Writes past it
+    /// fail with [`StoreError::Full`], as on a full disk.
+    fn limit_size(&self, bytes: Option<u64>) -> Result<(), StoreError>;
     /// What the last successful fetch of a feed left for the next one.
     fn feed_state(&self, feed: &str) -> Result<FeedState, StoreError>;
     /// Writes one fetched feed, all its items and their articles, in one transaction.

@@ -86,6 +86,17 @@ impl Backend for SqliteBackend {
         write::sync_feeds(&mut self.conn(), feeds)
     }
 
+    fn limit_size(&self, bytes: Option<u64>) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let page_size: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let page_size = u64::try_from(page_size).unwrap_or(4096).max(1);
+        // SQLite's own ceiling; it keeps the current page count if asked for less.
+        let pages = bytes.map_or(4_294_967_294, |b| (b / page_size).max(1));
+        let pages = i64::try_from(pages).unwrap_or(i64::MAX);
+        conn.pragma_update(None, "max_page_count", pages)?;
+        Ok(())
+    }
+
     fn feed_state(&self, feed: &str) -> Result<FeedState, StoreError> {
         query::feed_state(&self.conn(), feed)
     }
