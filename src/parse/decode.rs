@@ -27,7 +27,7 @@ pub fn decode(body: &[u8], http_charset: Option<&str>) -> Decoded {
     }
     let (encoding, skip) = detect(body, http_charset);
     let (text, _, _) = encoding.decode(&body[skip..]);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     Decoded {
         text: without_xml_declaration(text),
         encoding: encoding.name(),
@@ -54,7 +54,7 @@ fn decode_utf32(body: &[u8]) -> Option<Decoded> {
         })
         .collect();
     Some(Decoded {
-        text: without_xml_declaration(&text),
+        text: without_xml_declaration(text),
         encoding: name,
     })
 }
@@ -142,22 +142,23 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Removes an XML declaration that comes before the root element: the text is UTF-8 now, and
 /// a declaration after a comment is an error to a strict parser.
-fn without_xml_declaration(text: &str) -> String {
+fn without_xml_declaration(mut text: String) -> String {
+    if let Some(declaration) = declaration_range(&text) {
+        text.replace_range(declaration, "");
+    }
+    text
+}
+
+/// Where an XML declaration stands before the root element (after comments only).
+fn declaration_range(text: &str) -> Option<std::ops::Range<usize>> {
     let head = &text[..text.floor_char_boundary(1024)];
-    let Some(start) = head.find("<?xml") else {
-        return text.to_string();
-    };
+    let start = head.find("<?xml")?;
     let is_declaration = text[start + 5..]
         .chars()
         .next()
         .is_some_and(char::is_whitespace);
-    let end = text[start..].find("?>").map(|e| start + e + 2);
-    match end {
-        Some(end) if is_declaration && only_comments(&text[..start]) => {
-            format!("{}{}", &text[..start], &text[end..])
-        }
-        _ => text.to_string(),
-    }
+    let end = start + text[start..].find("?>")? + 2;
+    (is_declaration && only_comments(&text[..start])).then_some(start..end)
 }
 
 fn only_comments(mut prolog: &str) -> bool {
