@@ -5,40 +5,17 @@
 //! `cargo test --release --test corpus -- --nocapture` prints the figures.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{corpus_feeds, files_under, notice};
 use feedsift::clean::{Rule, Rules};
 use feedsift::parse;
 use feedsift::pipeline::prepare_items;
 use feedsift::store::{BoilerplateSample, IncomingItem};
 use scraper::{Html, Node};
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/feeds");
-    dir.is_dir().then_some(dir)
-}
-
-/// Printed past the test harness's capture, so a skip is always visible.
-fn report(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
 
 #[derive(Default)]
 struct Totals {
@@ -56,17 +33,15 @@ struct Totals {
 
 #[test]
 fn corpus_is_cleaned_without_footers_or_glued_words() {
-    let Some(dir) = corpus() else {
-        report("corpus test skipped: ../shared/corpus/feeds not found (a fresh clone has none)");
+    let Some(dir) = corpus_feeds("corpus test") else {
         return;
     };
-    let mut paths = Vec::new();
-    files(&dir, &mut paths);
+    let paths = files_under(&dir);
     let mut totals = Totals::default();
     for path in &paths {
         clean_feed(path, &mut totals);
     }
-    print_report(&totals, paths.len());
+    print_notice(&totals, paths.len());
     assert!(totals.feeds > 300, "only {} feeds parsed", totals.feeds);
     assert!(
         totals.footers_in >= 100,
@@ -222,19 +197,19 @@ fn glued_words(source_html: &str, output: &str) -> Vec<String> {
         .collect()
 }
 
-fn print_report(t: &Totals, files: usize) {
+fn print_notice(t: &Totals, files: usize) {
     let mb = t.html_bytes as f64 / 1_048_576.0;
     let secs = t.clean_time.as_secs_f64();
-    report(&format!(
+    notice(&format!(
         "corpus: {files} files, {} parsed as feeds, {} items, {mb:.2} MB of item HTML",
         t.feeds, t.items
     ));
-    report(&format!(
+    notice(&format!(
         "cleaning: {secs:.3} s, {:.1} MB/s, {:.2} ms per MB (prune + learn + finish; build profile as run)",
         mb / secs.max(1e-9),
         secs * 1000.0 / mb.max(1e-9)
     ));
-    report(&format!(
+    notice(&format!(
         "footers: {} items carried one, {} left; glued words: {}; truncated items: {}",
         t.footers_in,
         t.footers_out.len(),
@@ -244,13 +219,13 @@ fn print_report(t: &Totals, files: usize) {
     let mut slowest = t.slowest.clone();
     slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (time, bytes, path) in slowest.iter().take(3) {
-        report(&format!(
+        notice(&format!(
             "  slowest: {path}: {:.3} s for {:.2} MB",
             time.as_secs_f64(),
             *bytes as f64 / 1_048_576.0
         ));
     }
     for (rule, n) in &t.fired {
-        report(&format!("  {:<22} fired on {n} items", rule.name()));
+        notice(&format!("  {:<22} fired on {n} items", rule.name()));
     }
 }

@@ -8,35 +8,17 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Route, Server, Workspace, notice};
+use common::{Route, Server, Workspace, corpus_feeds, files_under, notice};
 
 /// `python3 tests/tools/feedparser_counts.py ../shared/corpus/feeds` with feedparser 6.0.14.
 const FEEDPARSER_WITH_ITEMS: usize = 321;
 const CORPUS_FEED_FILES: usize = 388;
 
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/feeds");
-    dir.is_dir().then_some(dir)
-}
-
 /// The files the Python script counts: feeds, not feed-rs's `.serde.json` ground truth.
-fn feed_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.to_string_lossy();
-        let suffix = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if path.is_dir() {
-            feed_files(&path, out);
-        } else if ["xml", "rss", "atom", "rdf", "json"].contains(&suffix)
-            && !name.ends_with(".serde.json")
-        {
-            out.push(path);
-        }
-    }
+fn is_feed_file(path: &Path) -> bool {
+    let suffix = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    ["xml", "rss", "atom", "rdf", "json"].contains(&suffix)
+        && !path.to_string_lossy().ends_with(".serde.json")
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -48,12 +30,13 @@ fn content_type(path: &Path) -> &'static str {
 
 #[test]
 fn every_corpus_feed_is_stored_or_explained_in_one_fetch() {
-    let Some(dir) = corpus() else {
-        notice("corpus_fetch skipped: ../shared/corpus/feeds not found (a fresh clone has none)");
+    let Some(dir) = corpus_feeds("corpus_fetch") else {
         return;
     };
-    let mut files = Vec::new();
-    feed_files(&dir, &mut files);
+    let files: Vec<PathBuf> = files_under(&dir)
+        .into_iter()
+        .filter(|p| is_feed_file(p))
+        .collect();
     assert_eq!(files.len(), CORPUS_FEED_FILES, "the corpus changed");
     let server = Server::start();
     let mut config = String::from("concurrency = 8\nhost_concurrency = 8\n");

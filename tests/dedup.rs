@@ -352,16 +352,9 @@ fn the_same_posts_as_atom_and_json_feed_fold_into_twelve_articles() {
     assert_eq!(ws.count("SELECT count(*) FROM articles"), 13);
 }
 
-/// The copyleft corpus folders stay out of the repository; these cases run when ../shared
-/// is there and say so when it is not.
+/// These cases run when ../shared is there and say so when it is not.
 fn shared_feeds() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/feeds");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        common::notice("dedup corpus cases skipped: ../shared/corpus/feeds not found");
-        None
-    }
+    common::corpus_feeds("dedup corpus cases")
 }
 
 #[test]

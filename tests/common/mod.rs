@@ -703,3 +703,36 @@ fn is_safe_url(value: &str, attr: &str) -> bool {
         || url.starts_with("https://")
         || url.starts_with("mailto:")
 }
+
+/// `../shared/corpus/feeds`, read in place (its copyleft folders stay out of the repository).
+/// Where it is absent (a fresh clone), prints `skipped` past the harness's capture and gives
+/// `None`, so the caller's skip is always visible.
+pub fn corpus_feeds(skipped: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/feeds");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        notice(&format!(
+            "{skipped} skipped: ../shared/corpus/feeds not found (a fresh clone has none)"
+        ));
+        None
+    }
+}
+
+/// Every file under `dir`, recursively, in sorted order.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
