@@ -1,0 +1,388 @@
+//! The bench's three workloads (ingest beside other tools, idle daemon, clean only) and
+//! their Markdown reports.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::Args;
+use crate::corpus::{self, Shape};
+use crate::measure::{self, Run};
+use crate::server::{Served, Server};
+use crate::tools::{self, Tool};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Kernel, CPU model and core count: what the figures were measured on.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("Machine: {cores} cores, {cpu}, Linux {}", kernel.trim())
+}
+
+pub fn corpus_and_server(args: &Args, work: &Path) -> Result<Server> {
+    let dir = work.join("corpus");
+    let shape = Shape {
+        feeds: args.feeds,
+        items: args.items,
+        seed: args.seed,
+    };
+    let started = Instant::now();
+    let written = corpus::generate(&dir, shape)?;
+    println!(
+        "Corpus: {} feeds x {} items (seed {}), {} items of which {} cross-feed copies; \
+         {:.1} MB of XML, {:.1} MB gzipped; generated in {:.1} s\n",
+        shape.feeds,
+        shape.items,
+        shape.seed,
+        written.items,
+        written.copies,
+        written.xml_bytes as f64 / 1e6,
+        written.gzip_bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Server::start(&dir, shape.feeds)?)
+}
+
+/// The medians of one tool's cold and warm passes.
+struct Ingest {
+    name: &'static str,
+    version: String,
+    cold: Run,
+    warm: Run,
+    warm_served: Served,
+    stored: Option<Stored>,
+}
+
+#[derive(Clone, Copy)]
+struct Stored {
+    articles: i64,
+    items: i64,
+    db_bytes: u64,
+}
+
+pub fn ingest(args: &Args, work: &Path, server: &Server, feedsift: &Path) -> Result<()> {
+    let urls: Vec<String> = (0..args.feeds).map(|i| server.url(i, false)).collect();
+    let floor = measure::run(&mut Command::new("true"))?;
+    let mut results = Vec::new();
+    for tool in tools::all() {
+        let wanted = tool.name == "feedsift" || args.rivals.iter().any(|r| r == tool.name);
+        if !wanted {
+            continue;
+        }
+        if !tool.installed() {
+            println!("{}: not installed, skipped", tool.name);
+            continue;
+        }
+        eprintln!("ingest: {} ...", tool.name);
+        results.push(ingest_tool(
+            &tool, args.runs, work, server, &urls, feedsift,
+        )?);
+    }
+    print_ingest(&results, args.feeds * args.items, floor);
+    Ok(())
+}
+
+fn ingest_tool(
+    tool: &Tool,
+    runs: usize,
+    work: &Path,
+    server: &Server,
+    urls: &[String],
+    feedsift: &Path,
+) -> Result<Ingest> {
+    let (mut colds, mut warms) = (Vec::new(), Vec::new());
+    let (mut warm_served, mut stored) = (Served::default(), None);
+    for run in 0..runs.max(1) {
+        let state = work.join(format!("{}-{run}", tool.name));
+        let _ = std::fs::remove_dir_all(&state);
+        tool.setup(&state, urls)?;
+        let cold = measure::run(&mut tool.command(&state, feedsift))?;
+        let before = server.served();
+        let warm = measure::run(&mut tool.command(&state, feedsift))?;
+        warm_served = server.served().since(before);
+        if tool.name == "feedsift" {
+            stored = Some(stored_of(&tools::feedsift_db(&state))?);
+        }
+        eprintln!(
+            "  run {}: cold {:.2} s{}, warm {:.2} s{}",
+            run + 1,
+            cold.wall,
+            if cold.ok { "" } else { " (exit status not 0)" },
+            warm.wall,
+            if warm.ok { "" } else { " (exit status not 0)" },
+        );
+        colds.push(cold);
+        warms.push(warm);
+        std::fs::remove_dir_all(&state)?;
+    }
+    Ok(Ingest {
+        name: tool.name,
+        version: tool.version(feedsift),
+        cold: measure::median(&colds),
+        warm: measure::median(&warms),
+        warm_served,
+        stored,
+    })
+}
+
+fn stored_of(db: &Path) -> Result<Stored> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let count = |table: &str| -> rusqlite::Result<i64> {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+    };
+    let bytes = |suffix: &str| {
+        std::fs::metadata(format!("{}{suffix}", db.display())).map_or(0, |m| m.len())
+    };
+    Ok(Stored {
+        articles: count("articles")?,
+        items: count("items")?,
+        db_bytes: bytes("") + bytes("-wal"),
+    })
+}
+
+fn print_ingest(results: &[Ingest], items: usize, floor: Run) {
+    println!("## Ingest (medians)\n");
+    println!(
+        "| tool | cold wall s | items/s | cold CPU s | peak RSS MB | warm wall s | warm CPU s | warm answers |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---|");
+    for r in results {
+        println!(
+            "| {} | {:.2} | {:.0} | {:.2} | {:.1} | {:.2} | {:.2} | {} x 304, {} x 200 |{}",
+            r.version,
+            r.cold.wall,
+            items as f64 / r.cold.wall,
+            r.cold.cpu,
+            r.cold.peak_rss_mb,
+            r.warm.wall,
+            r.warm.cpu,
+            r.warm_served.not_modified,
+            r.warm_served.full,
+            if r.cold.ok && r.warm.ok {
+                ""
+            } else {
+                " (a run failed)"
+            }
+        );
+    }
+    println!(
+        "\nPeak RSS counts the bench process the tool was started from: `true` shows {:.1} MB.",
+        floor.peak_rss_mb
+    );
+    if let Some(ours) = results.iter().find(|r| r.name == "feedsift") {
+        if let Some(s) = ours.stored {
+            println!(
+                "\nfeedsift stored {} articles from {} items; database {:.1} MB, {} bytes per article.",
+                s.articles,
+                s.items,
+                s.db_bytes as f64 / 1e6,
+                s.db_bytes / s.articles.max(1) as u64
+            );
+        }
+        print_ratios(ours, results);
+    }
+}
+
+fn print_ratios(ours: &Ingest, results: &[Ingest]) {
+    println!("\n| feedsift / tool | cold wall | cold CPU | warm wall | warm CPU | peak RSS |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in results.iter().filter(|r| r.name != "feedsift") {
+        println!(
+            "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            r.name,
+            ours.cold.wall / r.cold.wall,
+            ours.cold.cpu / r.cold.cpu,
+            ours.warm.wall / r.warm.wall,
+            ours.warm.cpu / r.warm.cpu.max(0.001),
+            ours.cold.peak_rss_mb / r.cold.peak_rss_mb
+        );
+    }
+    println!();
+}
+
+/// The daemon with `feeds` one-item feeds: first pass, then CPU and memory while it waits.
+pub fn idle(args: &Args, work: &Path, server: &Server, feedsift: &Path) -> Result<()> {
+    println!("## Idle daemon (default schedule, one-item feeds answered 304 on re-poll)\n");
+    println!(
+        "| feeds | first pass s | CPU s in window | CPU s per hour | RSS MB | peak RSS MB | requests in window |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for &feeds in &args.idle_feeds {
+        eprintln!("idle: {feeds} feeds ...");
+        let state = work.join(format!("idle-{feeds}"));
+        let _ = std::fs::remove_dir_all(&state);
+        let urls: Vec<String> = (0..feeds).map(|i| server.url(i, true)).collect();
+        tools::all()[0].setup(&state, &urls)?;
+        let mut daemon = Command::new(feedsift)
+            .arg("--config")
+            .arg(state.join("feeds.toml"))
+            .arg("run")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let pid = daemon.id();
+        let started = Instant::now();
+        let db = tools::feedsift_db(&state);
+        let done = measure::wait_until(Duration::from_secs(900), || {
+            fetched_feeds(&db) >= feeds as i64
+        });
+        let first_pass = started.elapsed().as_secs_f64();
+        std::thread::sleep(Duration::from_secs(5));
+        let (cpu_before, served_before) = (measure::process_cpu(pid), server.served());
+        let window = Instant::now();
+        std::thread::sleep(Duration::from_secs(args.idle_seconds));
+        let cpu = measure::process_cpu(pid) - cpu_before;
+        let elapsed = window.elapsed().as_secs_f64();
+        let served = server.served().since(served_before);
+        let (rss, peak) = measure::process_memory_mb(pid);
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        let _ = daemon.wait();
+        println!(
+            "| {feeds} | {first_pass:.1}{} | {cpu:.2} | {:.2} | {rss:.1} | {peak:.1} | {} |",
+            if done { "" } else { " (not all fetched)" },
+            cpu / elapsed * 3600.0,
+            served.full + served.not_modified
+        );
+        std::fs::remove_dir_all(&state)?;
+    }
+    println!();
+    Ok(())
+}
+
+fn fetched_feeds(db: &Path) -> i64 {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap_or(0)
+}
+
+/// One kind of HTML from the corpus, cleaned as ingest cleans it.
+struct Documents {
+    label: &'static str,
+    html: Vec<String>,
+}
+
+pub fn clean(corpus: &Path) {
+    if !corpus.is_dir() {
+        println!(
+            "## Clean only\n\nskipped: {} is not there (give --corpus)\n",
+            corpus.display()
+        );
+        return;
+    }
+    println!("## Clean only (`clean::clean_fragment`, text and sanitized HTML)\n");
+    println!("| HTML | documents | MB | passes | CPU s | MB per CPU s |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for docs in [pages(corpus), feed_items(corpus)] {
+        let bytes: usize = docs.html.iter().map(String::len).sum();
+        let (mut passes, started) = (0, measure::thread_cpu());
+        while passes == 0 || measure::thread_cpu() - started < 3.0 {
+            for html in &docs.html {
+                std::hint::black_box(feedsift::clean::clean_fragment(html, None));
+            }
+            passes += 1;
+        }
+        let cpu = measure::thread_cpu() - started;
+        let mb = bytes as f64 / 1e6;
+        println!(
+            "| {} | {} | {mb:.1} | {passes} | {cpu:.2} | {:.1} |",
+            docs.label,
+            docs.html.len(),
+            mb * passes as f64 / cpu
+        );
+    }
+    println!();
+}
+
+/// Whole article pages of the extraction benchmarks (the hardest input clean gets).
+fn pages(corpus: &Path) -> Documents {
+    let mut html = Vec::new();
+    for path in files_under(&corpus.join("extraction")) {
+        let name = path.to_string_lossy();
+        let bytes = if name.ends_with(".html.gz") {
+            gunzip(&path)
+        } else if name.ends_with(".html") && !name.ends_with("expected.html") {
+            std::fs::read(&path).ok()
+        } else {
+            None
+        };
+        if let Some(bytes) = bytes {
+            html.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    Documents {
+        label: "article pages (extraction/)",
+        html,
+    }
+}
+
+/// The content (else summary) HTML of every item of every feed in the corpus.
+fn feed_items(corpus: &Path) -> Documents {
+    let base = url::Url::parse("https://example.com/").expect("static URL");
+    let mut html = Vec::new();
+    for path in files_under(&corpus.join("feeds")) {
+        let bytes = if path.extension().is_some_and(|e| e == "gz") {
+            gunzip(&path)
+        } else {
+            std::fs::read(&path).ok()
+        };
+        let Some(feed) = bytes.and_then(|b| feedsift::parse::parse_feed(&b, &base).ok()) else {
+            continue;
+        };
+        html.extend(
+            feed.items
+                .into_iter()
+                .filter_map(|i| i.content_html.or(i.summary_html)),
+        );
+    }
+    Documents {
+        label: "feed items (feeds/)",
+        html,
+    }
+}
+
+fn gunzip(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut out)
+        .ok()?;
+    Some(out)
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
