@@ -326,3 +326,23 @@ fn only_a_clearly_longer_text_replaces_the_story() {
     assert!(prefer_text(300, 3000));
     assert!(!prefer_text(3000, 3100));
 }
+
+/// The keys are stored in databases: these values were computed by the first version of
+/// the hashing code, and a faster version must give exactly the same.
+#[test]
+fn stored_keys_never_change() {
+    let text = format!(
+        "{} Ünïcode Straße, ÉCOLE 東京で雨 rain-fall, 3.14 co-op!",
+        prose(7, 120)
+    );
+    let profile = Profile::new(&text);
+    let keys: Vec<i64> = profile.index_keys();
+    let sum = keys
+        .iter()
+        .fold(0i64, |h, &k| h.wrapping_mul(31).wrapping_add(k));
+    assert_eq!(
+        text::fingerprint(&text).as_deref(),
+        Some("b6fee02d9487f913707eca82f78b089b")
+    );
+    assert_eq!((keys.len(), sum), (21, -1146343732386373968));
+}

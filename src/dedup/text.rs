@@ -37,24 +37,35 @@ const ROWS: usize = 3;
 /// (those scripts do not separate words with spaces).
 pub fn words(text: &str) -> Vec<String> {
     let mut words = Vec::new();
-    let mut current = String::new();
-    for c in text.chars() {
-        if is_cjk(c) {
-            flush(&mut current, &mut words);
-            words.push(c.to_string());
-        } else if c.is_alphanumeric() {
-            current.extend(c.to_lowercase());
-        } else {
-            flush(&mut current, &mut words);
-        }
-    }
-    flush(&mut current, &mut words);
+    for_each_word(text, |w| words.push(w.to_string()));
     words
 }
 
-fn flush(current: &mut String, words: &mut Vec<String>) {
+/// Calls `f` with each of [`words`] in order, without allocating a string per word.
+fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut current = String::with_capacity(32);
+    let mut cjk = [0u8; 4];
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            current.push(c.to_ascii_lowercase());
+        } else if c.is_ascii() {
+            flush(&mut current, &mut f);
+        } else if is_cjk(c) {
+            flush(&mut current, &mut f);
+            f(c.encode_utf8(&mut cjk));
+        } else if c.is_alphanumeric() {
+            current.extend(c.to_lowercase());
+        } else {
+            flush(&mut current, &mut f);
+        }
+    }
+    flush(&mut current, &mut f);
+}
+
+fn flush(current: &mut String, f: &mut impl FnMut(&str)) {
     if !current.is_empty() {
-        words.push(std::mem::take(current));
+        f(current);
+        current.clear();
     }
 }
 
@@ -71,11 +82,18 @@ fn is_cjk(c: char) -> bool {
 /// Fingerprint of clean text: a hash of its words, lowercased, punctuation and spacing
 /// ignored. `None` when the text is too short to identify a story.
 pub fn fingerprint(text: &str) -> Option<String> {
-    let words = words(text);
-    if words.len() < MIN_FINGERPRINT_WORDS {
+    let (mut joined, mut count) = (String::with_capacity(text.len()), 0);
+    for_each_word(text, |w| {
+        if count > 0 {
+            joined.push(' ');
+        }
+        joined.push_str(w);
+        count += 1;
+    });
+    if count < MIN_FINGERPRINT_WORDS {
         return None;
     }
-    Some(blake3::hash(words.join(" ").as_bytes()).to_hex()[..32].to_string())
+    Some(blake3::hash(joined.as_bytes()).to_hex()[..32].to_string())
 }
 
 /// A text prepared for near-copy comparison.
@@ -100,7 +118,8 @@ pub enum Likeness {
 
 impl Profile {
     pub fn new(text: &str) -> Profile {
-        let words: Vec<u64> = words(text).iter().map(|w| fnv1a(w.as_bytes())).collect();
+        let mut words = Vec::with_capacity(text.len() / 6);
+        for_each_word(text, |w| words.push(fnv1a(w.as_bytes())));
         let mut shingles: Vec<u64> = words
             .windows(SHINGLE_WORDS)
             .map(|w| w.iter().fold(0x5348_494e_474c_4553, |h, &x| mix(h ^ x)))
@@ -143,17 +162,18 @@ impl Profile {
         keys
     }
 
-    fn minhash(&self) -> Vec<u64> {
-        (0..BANDS * ROWS)
-            .map(|i| {
-                let seed = mix(0x4d49_4e48_4153_4800 + i as u64);
-                self.shingles
-                    .iter()
-                    .map(|&s| mix(s ^ seed))
-                    .min()
-                    .unwrap_or(u64::MAX)
-            })
-            .collect()
+    /// One pass over the shingles with every seed at once: the same minimums as one pass
+    /// per seed, with the work for the seeds independent of each other (the CPU overlaps it).
+    fn minhash(&self) -> [u64; BANDS * ROWS] {
+        let seeds: [u64; BANDS * ROWS] =
+            std::array::from_fn(|i| mix(0x4d49_4e48_4153_4800 + i as u64));
+        let mut mins = [u64::MAX; BANDS * ROWS];
+        for &s in &self.shingles {
+            for (min, seed) in mins.iter_mut().zip(seeds) {
+                *min = (*min).min(mix(s ^ seed));
+            }
+        }
+        mins
     }
 
     /// Whether `self` and `other` are copies of one story, and how alike they are.
