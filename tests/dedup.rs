@@ -412,3 +412,84 @@ fn cowboyprogrammer_variants_fold_by_link() {
         "one article per page"
     );
 }
+
+/// Ingest numbers and indexes new articles itself (schema 7): an item that changes an
+/// article made earlier in the same fetch, and a copy that joins an article of an earlier
+/// fetch, must leave the full-text index whole and move the article in the change sequence.
+#[test]
+fn articles_changed_within_one_fetch_stay_indexed_and_numbered() {
+    let story = |word: &str| {
+        format!(
+            "<p>{word} The council voted on the budget for the new river bridge after months \
+             of debate, and the mayor said work would begin in spring once the contracts were \
+             signed by every party involved in the long negotiation over costs, materials and \
+             the schedule that residents had asked for at several public meetings this year.</p>"
+        )
+    };
+    let server = Server::start();
+    server.set(
+        "/a.rss",
+        Route::feed(rss(
+            "A",
+            &[
+                item(
+                    "g1",
+                    "https://a.example/bridge",
+                    "Bridge",
+                    &story("zebracorn"),
+                ),
+                item(
+                    "g1",
+                    "https://a.example/bridge",
+                    "Bridge",
+                    &story("unicornfish"),
+                ),
+            ],
+        )),
+    );
+    let ws = Workspace::new(&feed_config(&[("a", server.url("/a.rss"))]));
+    ws.ok(&["fetch"]);
+    let fts_ok = |ws: &Workspace| {
+        ws.db()
+            .execute(
+                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .is_ok()
+    };
+    assert!(fts_ok(&ws), "full-text index damaged");
+    assert!(!ws.ok(&["search", "unicornfish"]).trim().is_empty());
+    assert_eq!(ws.ok(&["search", "zebracorn"]).trim(), "");
+    let seq = |ws: &Workspace| ws.count("SELECT max(change_seq) FROM articles");
+    let first = seq(&ws);
+    assert!(first > 0);
+    assert_eq!(ws.count("SELECT value FROM change_counter"), first);
+
+    server.set(
+        "/b.rss",
+        Route::feed(rss(
+            "B",
+            &[item(
+                "b1",
+                "https://b.example/copy",
+                "Bridge",
+                &story("unicornfish"),
+            )],
+        )),
+    );
+    ws.write_config(&feed_config(&[
+        ("a", server.url("/a.rss")),
+        ("b", server.url("/b.rss")),
+    ]));
+    ws.ok(&["fetch"]);
+    assert_eq!(
+        ws.count("SELECT count(*) FROM articles"),
+        1,
+        "the copy merged"
+    );
+    assert!(
+        seq(&ws) > first,
+        "the joining item moved the article in the sequence"
+    );
+    assert!(fts_ok(&ws));
+}

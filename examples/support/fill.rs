@@ -45,6 +45,7 @@ pub fn incoming(guid: &str, text: String, day: Option<i64>, with_html: bool) -> 
         content_html: if with_html { html("") } else { String::new() },
         content_hash: blake3::hash(text.as_bytes()).to_hex()[..32].to_string(),
         fingerprint: dedup::fingerprint(&text),
+        profile: dedup::Profile::new(&text),
         content: text.clone(),
     };
     let raw = with_html.then(|| {

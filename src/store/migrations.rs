@@ -180,6 +180,25 @@ CREATE TABLE export_cursors (
 ALTER TABLE items ADD COLUMN raw_dropped_at TEXT;
 CREATE INDEX items_last_seen_at ON items(last_seen_at);
 "#,
+    // 7: ingest numbers and indexes its new articles itself (docs/performance.md). The insert
+    // triggers stay for rows written by anyone else: an article inserted without a
+    // change_seq, an item that joins an article it did not create.
+    r#"
+DROP TRIGGER articles_fts_insert;
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles WHEN new.change_seq = 0 BEGIN
+    INSERT INTO articles_fts(rowid, title, content) VALUES (new.id, new.title, new.content);
+END;
+DROP TRIGGER articles_change_insert;
+CREATE TRIGGER articles_change_insert AFTER INSERT ON articles WHEN new.change_seq = 0 BEGIN
+    UPDATE change_counter SET value = value + 1;
+    UPDATE articles SET change_seq = (SELECT value FROM change_counter) WHERE id = new.id;
+END;
+DROP TRIGGER items_change_insert;
+CREATE TRIGGER items_change_insert AFTER INSERT ON items WHEN new.match_rule <> 'new' BEGIN
+    UPDATE change_counter SET value = value + 1;
+    UPDATE articles SET change_seq = (SELECT value FROM change_counter) WHERE id = new.article_id;
+END;
+"#,
 ];
 
 type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;

@@ -343,6 +343,9 @@ pub struct ArticleDraft {
     pub content_hash: String,
     /// [`crate::dedup::fingerprint`] of the clean text, when it is long enough.
     pub fingerprint: Option<String>,
+    /// The clean text's near-copy profile, computed with the rest of the draft so that the
+    /// store's writer only looks it up.
+    pub profile: crate::dedup::Profile,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

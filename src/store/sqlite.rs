@@ -97,8 +97,11 @@ impl Backend for SqliteBackend {
         Ok(())
     }
 
+    /// On the read-only connection, like `boilerplate_sample`: a feed's run reads before it
+    /// cleans, and waiting behind other feeds' writes for it kept the cores idle. Only the
+    /// feed's own run writes what these read, so the reader's view is current.
     fn feed_state(&self, feed: &str) -> Result<FeedState, StoreError> {
-        query::feed_state(&self.conn(), feed)
+        self.with_reader(|conn| query::feed_state(conn, feed))
     }
 
     fn ingest(&self, feed: &str, batch: &FeedBatch) -> Result<IngestReport, StoreError> {
@@ -172,7 +175,7 @@ impl Backend for SqliteBackend {
         feed: &str,
         recent: usize,
     ) -> Result<BoilerplateSample, StoreError> {
-        query::boilerplate_sample(&self.conn(), feed, recent)
+        self.with_reader(|conn| query::boilerplate_sample(conn, feed, recent))
     }
 
     fn learned_boilerplate(&self, feed: &str) -> Result<Vec<LearnedBoilerplate>, StoreError> {

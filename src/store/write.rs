@@ -14,7 +14,7 @@ use super::{
 use super::{matching, query};
 use crate::clean::learn;
 use crate::config::FeedConfig;
-use crate::dedup::{self, Candidates, Incoming, KnownItem, Profile, Resolution, Rule, Scope};
+use crate::dedup::{self, Candidates, Incoming, KnownItem, Resolution, Rule, Scope};
 use crate::time;
 
 pub(super) fn sync_feeds(conn: &mut Connection, feeds: &[FeedConfig]) -> Result<(), StoreError> {
@@ -59,12 +59,13 @@ pub(super) fn ingest(
     let feed_id = feed_id(&tx, feed)?;
     let mut report = IngestReport::default();
     let fetched: HashSet<String> = batch.items.iter().map(|i| i.guid.clone()).collect();
+    let mut unindexed = Vec::new();
     for item in &batch.items {
         ingest_item(
             &tx,
             (feed_id, &fetched),
             batch.scope,
-            item,
+            (item, &mut unindexed),
             &now,
             &mut report,
         )?;
@@ -85,16 +86,49 @@ pub(super) fn ingest(
         ],
     )?;
     record_attempt(&tx, feed, batch.status, None, &batch.poll, &now)?;
+    index_for_search(&tx, &mut unindexed)?;
     tx.commit()?;
     Ok(report)
 }
 
-/// `feed` is the feed's id and the guids of this fetch.
-fn ingest_item(
+/// Adds the batch's new articles to the full-text index, last in the transaction: FTS5
+/// writes its pending terms to disk at every statement savepoint once it is part of the
+/// transaction (and statements with triggers open one), so indexing each article as it is
+/// inserted wrote one tiny segment per article and spent its time merging them.
+///
+/// An article of the batch that is about to change is indexed first, so that the update
+/// trigger finds it in the index.
+fn index_for_search(
+    tx: &Transaction<'_>,
+    unindexed: &mut Vec<(i64, &IncomingItem)>,
+) -> Result<(), StoreError> {
+    let mut insert =
+        tx.prepare_cached("INSERT INTO articles_fts (rowid, title, content) VALUES (?1, ?2, ?3)")?;
+    for (id, item) in unindexed.drain(..) {
+        insert.execute(params![id, item.article.title, item.article.content])?;
+    }
+    Ok(())
+}
+
+/// Indexes the batch's new articles now if `article` is one of them (see `index_for_search`).
+fn index_before_change(
+    tx: &Transaction<'_>,
+    article: i64,
+    unindexed: &mut Vec<(i64, &IncomingItem)>,
+) -> Result<(), StoreError> {
+    if unindexed.iter().any(|(id, _)| *id == article) {
+        index_for_search(tx, unindexed)?;
+    }
+    Ok(())
+}
+
+/// `feed` is the feed's id and the guids of this fetch; `unindexed` collects the articles
+/// the batch created, for `index_for_search`.
+fn ingest_item<'b>(
     tx: &Transaction<'_>,
     (feed_id, fetched): (i64, &HashSet<String>),
     scope: Scope,
-    item: &IncomingItem,
+    (item, unindexed): (&'b IncomingItem, &mut Vec<(i64, &'b IncomingItem)>),
     now: &str,
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
@@ -107,23 +141,23 @@ fn ingest_item(
         report.unchanged += 1;
         return Ok(());
     }
-    // Only items that may change the database get their text profiled.
-    let profile = Profile::new(&item.article.content);
+    let profile = &item.article.profile;
     let candidates = match stored {
         Some((known, _)) => Candidates {
             same_item: Some(known),
             ..Candidates::default()
         },
-        None => matching::candidates(tx, feed_id, scope, item, &profile)?,
+        None => matching::candidates(tx, feed_id, scope, item, profile)?,
     };
     let incoming = Incoming {
         url: item.link_key.as_deref(),
         title: &item.title,
         fetched,
-        profile: &profile,
+        profile,
     };
     match dedup::resolve(&incoming, &candidates) {
         Resolution::Known(known, _) => {
+            index_before_change(tx, known.article, unindexed)?;
             update_item(tx, known.item, item, now)?;
             update_article(tx, known.article, &item.article, now)?;
             report.updated += 1;
@@ -133,14 +167,16 @@ fn ingest_item(
             rule,
             score,
         } => {
+            index_before_change(tx, article, unindexed)?;
             upgrade_text(tx, article, &item.article, now)?;
             insert_item(tx, feed_id, item, (article, rule, score), now)?;
             report.merged += 1;
         }
         Resolution::New => {
             let article = insert_article(tx, feed_id, &item.article, now)?;
-            matching::index_text(tx, article, &profile)?;
+            matching::index_text(tx, article, profile)?;
             insert_item(tx, feed_id, item, (article, Rule::New, None), now)?;
+            unindexed.push((article, item));
             report.new_articles += 1;
         }
     }
@@ -176,16 +212,21 @@ fn published_or(draft: &ArticleDraft, now: &str) -> String {
         .unwrap_or_else(|| now.to_string())
 }
 
+/// Inserts a new article with the next change number. Setting `change_seq` here keeps the
+/// insert trigger from writing the whole row a second time, and `index_for_search` indexes it.
 fn insert_article(
     tx: &Transaction<'_>,
     feed_id: i64,
     a: &ArticleDraft,
     now: &str,
 ) -> Result<i64, StoreError> {
+    let change_seq: i64 = tx
+        .prepare_cached("UPDATE change_counter SET value = value + 1 RETURNING value")?
+        .query_row([], |r| r.get(0))?;
     tx.prepare_cached(
         "INSERT INTO articles (feed_id, canonical_url, title, author, published_at, summary, content,
-             content_html, content_hash, fingerprint, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+             content_html, content_hash, fingerprint, created_at, updated_at, change_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
     )?
     .execute(params![
         feed_id,
@@ -198,7 +239,8 @@ fn insert_article(
         a.content_html,
         a.content_hash,
         a.fingerprint,
-        now
+        now,
+        change_seq
     ])?;
     Ok(tx.last_insert_rowid())
 }
