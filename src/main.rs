@@ -15,6 +15,7 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = cli::Cli::parse();
     init_tracing(&cli.command);
     // A panic is a bug; say so on one line (in the daemon's log) instead of a raw backtrace.
@@ -73,5 +74,21 @@ where
             event.metadata().level(),
         ))?;
         self.0.format_event(ctx, writer, event)
+    }
+}
+
+/// glibc gives each thread that allocates its own heap (up to 8 per core) and keeps what the
+/// thread once used; cleaning moves between tokio's blocking threads, so peak memory grew
+/// with the thread count. Two heaps per core keep threads from contending and memory flat
+/// (docs/performance.md has the figures).
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let arenas = libc::c_int::try_from(cores * 2).unwrap_or(8);
+        // SAFETY: mallopt only sets a malloc parameter; no other thread runs yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
     }
 }

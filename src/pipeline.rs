@@ -100,15 +100,22 @@ pub struct Pipeline {
     store: Store,
     rules_of: Arc<dyn Fn(&str) -> Rules + Send + Sync>,
     scope: dedup::Scope,
+    /// Feeds past their fetch, being cleaned or stored: one per core and one more, so the
+    /// cores stay busy while the store writes. Fetches wait on the network in any number
+    /// (`concurrency`), but a parsed feed and its cleaned batch are many times the size of
+    /// the download, so only these few are held in memory at once.
+    processing: Arc<tokio::sync::Semaphore>,
 }
 
 impl Pipeline {
     pub fn new(config: &Config, store: Store) -> Result<Pipeline, FetchError> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Pipeline {
             fetcher: Fetcher::new(&config.client)?,
             store,
             rules_of: Arc::new(reprocess::rules_from(config)),
             scope: config.dedup,
+            processing: Arc::new(tokio::sync::Semaphore::new(cores + 1)),
         })
     }
 
@@ -206,6 +213,11 @@ impl Pipeline {
                 .await;
         }
         let signals = fetched.signals.clone();
+        let _processing = self
+            .processing
+            .acquire()
+            .await
+            .map_err(|e| FeedError::Task(e.to_string()))?;
         let name = feed.name.clone();
         let sample = self
             .store

@@ -100,8 +100,14 @@ pub(crate) fn existing_database(cli: &Cli) -> Result<Store> {
     Ok(Store::open(&path)?)
 }
 
+/// Threads for blocking work: store calls, cleaning (at most one feed per core and one more,
+/// see `Pipeline`) and DNS lookups. tokio's default of 512 let every thread that once cleaned
+/// a feed keep its own malloc heap: twice the peak memory for no speed (docs/performance.md).
+const BLOCKING_THREADS: usize = 8;
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
         .context("cannot start the async runtime")
