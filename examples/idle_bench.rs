@@ -16,6 +16,10 @@
 //!
 //! Finally it changes one feed and measures the time until its new item is in the database.
 
+#[path = "../benches/support/measure.rs"]
+#[allow(dead_code)]
+mod measure;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -36,12 +40,12 @@ fn main() {
 
     let idle = measure(&server, "0 */30 * * * *", feeds, window, false);
     println!(
-        "default schedule (30 min), no poll in the window: {:.3} CPU s/hour, RSS {} MB (peak {} MB)",
+        "default schedule (30 min), no poll in the window: {:.3} CPU s/hour, RSS {:.0} MB (peak {:.0} MB)",
         idle.cpu_per_hour, idle.rss_mb, idle.peak_mb
     );
     let busy = measure(&server, "0 * * * * *", feeds, window, true);
     println!(
-        "every minute, all 304: {:.1} CPU s/hour, RSS {} MB (peak {} MB), {} requests in the window",
+        "every minute, all 304: {:.1} CPU s/hour, RSS {:.0} MB (peak {:.0} MB), {} requests in the window",
         busy.cpu_per_hour, busy.rss_mb, busy.peak_mb, busy.requests
     );
     if let Some(latency) = busy.change_latency {
@@ -55,8 +59,8 @@ fn main() {
 
 struct Measured {
     cpu_per_hour: f64,
-    rss_mb: u64,
-    peak_mb: u64,
+    rss_mb: f64,
+    peak_mb: f64,
     requests: u64,
     change_latency: Option<(Duration, Duration)>,
 }
@@ -87,12 +91,12 @@ fn measure(
     });
     // Let the first poll of the every-minute schedule settle too.
     std::thread::sleep(Duration::from_secs(5));
-    let (cpu_before, requests_before) = (cpu_seconds(pid), server.requests());
+    let (cpu_before, requests_before) = (measure::process_cpu(pid), server.requests());
     let started = Instant::now();
     std::thread::sleep(Duration::from_secs(window));
-    let cpu = cpu_seconds(pid) - cpu_before;
+    let cpu = measure::process_cpu(pid) - cpu_before;
     let elapsed = started.elapsed().as_secs_f64();
-    let (rss_mb, peak_mb) = memory_mb(pid);
+    let (rss_mb, peak_mb) = measure::process_memory_mb(pid);
     let requests = server.requests() - requests_before;
     let change_latency = change.then(|| change_one(server, &db));
     stop(&mut daemon);
@@ -173,35 +177,6 @@ fn items_of(db: &Path, feed: &str) -> i64 {
             .ok()
         })
         .unwrap_or(0)
-}
-
-/// utime + stime of a process, in seconds (USER_HZ is 100 on Linux).
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // Fields after the name start at "state" (field 3); utime is 14, stime 15.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Current and peak resident memory, in MB.
-fn memory_mb(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb = |key: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    (kb("VmRSS:") / 1024, kb("VmHWM:") / 1024)
 }
 
 /// Feeds `/f{i}.rss` on 127.0.0.{1 + i % HOSTS}, with ETags, keep-alive, and a request count.
