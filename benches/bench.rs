@@ -12,6 +12,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "../tests/common/files.rs"]
+mod files;
 #[path = "support/measure.rs"]
 mod measure;
 #[path = "support/server.rs"]

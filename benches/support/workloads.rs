@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::Args;
 use crate::corpus::{self, Shape};
+use crate::files::files_under;
 use crate::measure::{self, Run};
 use crate::server::{Served, Server};
 use crate::tools::{self, Tool};
@@ -368,21 +369,4 @@ fn gunzip(path: &Path) -> Option<Vec<u8>> {
         .read_to_end(&mut out)
         .ok()?;
     Some(out)
-}
-
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }

@@ -415,6 +415,7 @@ pub fn publishers(extra: &[(&str, &str, Route)]) -> (Server, Workspace) {
     let ws = Workspace::new(&feed_config(&feeds));
     (server, ws)
 }
+pub mod files;
 pub mod synth;
 
 /// A `feedsift run` in a workspace, logging to `daemon.log`; killed if a test fails.
@@ -719,20 +720,5 @@ pub fn corpus_feeds(skipped: &str) -> Option<PathBuf> {
     }
 }
 
-/// Every file under `dir`, recursively, in sorted order.
-pub fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
+#[allow(unused_imports)] // not every test binary walks folders
+pub use files::files_under;
