@@ -241,6 +241,64 @@ fn sighup_adds_a_feed_and_an_invalid_config_keeps_the_old_one() {
     assert!(status.success());
 }
 
+/// Feeds `(name, url, schedule)`, each on its own schedule.
+fn config_with_schedules(feeds: &[(&str, String, &str)]) -> String {
+    let mut out = feed_config(&[]);
+    for (name, url, schedule) in feeds {
+        out.push_str(&format!(
+            "\n[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\nschedule = \"{schedule}\"\n"
+        ));
+    }
+    out
+}
+
+#[test]
+fn feeds_sharing_a_schedule_tick_together_and_a_reload_regroups_them() {
+    let server = Server::start();
+    for path in ["/a.rss", "/b.rss", "/c.rss"] {
+        server.set(
+            path,
+            Route::feed(rss("F", &stories(1..=1))).with_etag("\"v1\""),
+        );
+    }
+    let polls = |path: &str| server.seen(path).len();
+    let ws = Workspace::new(&config_with_schedules(&[
+        ("a", server.url("/a.rss"), "*/2 * * * * *"),
+        ("b", server.url("/b.rss"), "*/2 * * * * *"),
+        ("c", server.url("/c.rss"), "*/3 * * * * *"),
+    ]));
+    let mut daemon = ws.daemon(&[]);
+    wait_for("each feed polled at two ticks after the first poll", || {
+        ["/a.rss", "/b.rss", "/c.rss"].iter().all(|p| polls(p) >= 3)
+    });
+
+    // `a` is dropped, `b` moves to `c`'s schedule, `c` stays as it is.
+    ws.write_config(&config_with_schedules(&[
+        ("b", server.url("/b.rss"), "*/3 * * * * *"),
+        ("c", server.url("/c.rss"), "*/3 * * * * *"),
+    ]));
+    daemon.signal("HUP");
+    wait_for("the reload in the log", || {
+        daemon.log().contains("config reloaded")
+    });
+    let log = daemon.log();
+    assert!(
+        log.contains("added=0 removed=1 changed=1"),
+        "the reload counts what changed: {log}"
+    );
+    let (a, b, c) = (polls("/a.rss"), polls("/b.rss"), polls("/c.rss"));
+    wait_for("b and c polled at two more ticks", || {
+        polls("/b.rss") >= b + 2 && polls("/c.rss") >= c + 2
+    });
+    assert!(
+        polls("/a.rss") <= a + 1,
+        "a removed feed is not polled after the reload (one run may have started before it)"
+    );
+    assert!(daemon.is_running());
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
+
 #[test]
 fn notify_socket_receives_ready_status_watchdog_and_stopping() {
     let server = Server::start();

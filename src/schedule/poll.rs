@@ -93,6 +93,22 @@ pub fn start_of(schedule: &Schedule, feed: &str, tick: DateTime<Utc>) -> DateTim
     tick + jitter(feed, schedule.interval(tick))
 }
 
+/// The run starts of feeds that share `schedule` for the tick at `tick`, earliest first:
+/// [`start_of`] each feed, with the schedule's interval worked out once for all of them.
+pub fn starts_in_order<T>(
+    schedule: &Schedule,
+    tick: DateTime<Utc>,
+    feeds: impl IntoIterator<Item = (T, impl AsRef<str>)>,
+) -> Vec<(DateTime<Utc>, T)> {
+    let interval = schedule.interval(tick);
+    let mut starts: Vec<(DateTime<Utc>, T)> = feeds
+        .into_iter()
+        .map(|(feed, name)| (tick + jitter(name.as_ref(), interval), feed))
+        .collect();
+    starts.sort_by_key(|(start, _)| *start);
+    starts
+}
+
 /// Whether the run due at `start` (tick + jitter) may poll, given the floor `earliest`.
 pub fn may_poll(start: DateTime<Utc>, earliest: Option<DateTime<Utc>>) -> bool {
     earliest.is_none_or(|e| start >= e)
@@ -288,6 +304,21 @@ mod tests {
             fast.interval(at("2026-11-21T12:10:01Z")),
             Duration::from_secs(2)
         );
+    }
+
+    #[test]
+    fn feeds_of_one_schedule_start_in_jitter_order_as_each_would_alone() {
+        let s = every_30_min();
+        let tick = at("2026-11-21T12:00:00Z");
+        let names: Vec<String> = (0..200).map(|k| format!("feed-{k}")).collect();
+        let starts = starts_in_order(&s, tick, names.iter().map(|n| (n.clone(), n)));
+        assert_eq!(starts.len(), names.len());
+        assert!(starts.windows(2).all(|w| w[0].0 <= w[1].0));
+        for (start, name) in &starts {
+            assert_eq!(*start, start_of(&s, name, tick));
+        }
+        let last = starts.last().map(|(start, _)| *start - tick);
+        assert!(last.is_some_and(|spread| spread <= chrono::Duration::minutes(3)));
     }
 
     #[test]
