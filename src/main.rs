@@ -15,7 +15,7 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    tune_malloc();
     let cli = cli::Cli::parse();
     init_tracing(&cli.command);
     // A panic is a bug; say so on one line (in the daemon's log) instead of a raw backtrace.
@@ -79,16 +79,22 @@ where
 
 /// glibc gives each thread that allocates its own heap (up to 8 per core) and keeps what the
 /// thread once used; cleaning moves between tokio's blocking threads, so peak memory grew
-/// with the thread count. Two heaps per core keep threads from contending and memory flat
+/// with the thread count. One heap per core keeps memory flat; more only added fragmented memory.
+///
+/// glibc also raises its mmap threshold each time a large block is freed, after which feed
+/// bodies and parsed documents (hundreds of KB each) are carved from those heaps and leave
+/// holes there. A fixed threshold keeps them in their own mappings, returned on free
 /// (docs/performance.md has the figures).
-fn limit_malloc_arenas() {
+fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
+        const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let arenas = libc::c_int::try_from(cores * 2).unwrap_or(8);
-        // SAFETY: mallopt only sets a malloc parameter; no other thread runs yet.
+        let arenas = libc::c_int::try_from(cores).unwrap_or(8);
+        // SAFETY: mallopt only sets malloc parameters; no other thread runs yet.
         unsafe {
             libc::mallopt(libc::M_ARENA_MAX, arenas);
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
         }
     }
 }

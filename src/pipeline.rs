@@ -100,8 +100,8 @@ pub struct Pipeline {
     store: Store,
     rules_of: Arc<dyn Fn(&str) -> Rules + Send + Sync>,
     scope: dedup::Scope,
-    /// Feeds past their fetch, being cleaned or stored: one per core and one more, so the
-    /// cores stay busy while the store writes. Fetches wait on the network in any number
+    /// Feeds past their fetch, being cleaned or stored: one per core. The writer is the
+    /// bottleneck of a cold ingest, so one more permit only added memory. Fetches wait on the network in any number
     /// (`concurrency`), but a parsed feed and its cleaned batch are many times the size of
     /// the download, so only these few are held in memory at once.
     processing: Arc<tokio::sync::Semaphore>,
@@ -115,7 +115,7 @@ impl Pipeline {
             store,
             rules_of: Arc::new(reprocess::rules_from(config)),
             scope: config.dedup,
-            processing: Arc::new(tokio::sync::Semaphore::new(cores + 1)),
+            processing: Arc::new(tokio::sync::Semaphore::new(cores)),
         })
     }
 

@@ -236,6 +236,9 @@ async fn read_capped(
         }
         body.extend_from_slice(&chunk);
     }
+    // Doubling left up to twice the body's size reserved, held while the feed waits its turn
+    // to be parsed.
+    body.shrink_to_fit();
     Ok(body)
 }
 
