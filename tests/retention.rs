@@ -98,12 +98,15 @@ fn keep_deletes_articles_whose_every_source_is_old() {
         0,
         "the search index follows"
     );
-    assert_eq!(
-        ws.count(
-            "SELECT count(*) FROM article_keys WHERE article_id NOT IN (SELECT id FROM articles)"
-        ),
-        0
-    );
+    for index in ["article_keys", "article_keys_recent"] {
+        assert_eq!(
+            ws.count(&format!(
+                "SELECT count(*) FROM {index} WHERE article_id NOT IN (SELECT id FROM articles)"
+            )),
+            0,
+            "{index} keeps no keys of deleted articles"
+        );
+    }
     assert_eq!(ws.count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
     let again = ws.run(&["prune"]);
     assert!(

@@ -159,11 +159,15 @@ fn similar(
     }
     let sql = format!(
         "SELECT a.id, a.content FROM articles a JOIN (
-             SELECT article_id, count(*) AS shared FROM article_keys WHERE key IN ({})
+             SELECT article_id, count(*) AS shared FROM (
+                 SELECT article_id FROM article_keys WHERE key IN ({keys})
+                 UNION ALL
+                 SELECT article_id FROM article_keys_recent WHERE key IN ({keys})
+             )
              GROUP BY article_id ORDER BY shared DESC, article_id LIMIT {MAX_SIMILAR}
          ) k ON k.article_id = a.id
          WHERE {IN_SCOPE} ORDER BY k.shared DESC, a.id",
-        placeholders(3, keys.len())
+        keys = placeholders(3, keys.len())
     );
     let across = scope == Scope::AcrossFeeds;
     let mut args: Vec<&dyn rusqlite::ToSql> = vec![&across, &feed_id];
@@ -202,15 +206,24 @@ fn items_in_feed(
         .collect::<Result<_, _>>()?)
 }
 
-/// Indexes a new article's text.
+/// Indexes a new article's text (in `article_keys_recent`, see [`merge_recent_keys`]).
 pub(super) fn index_text(
     tx: &Transaction<'_>,
     article: i64,
     text: &Profile,
 ) -> Result<(), StoreError> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO article_keys (key, article_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    )?;
+    insert_keys(tx, "article_keys_recent", article, text)
+}
+
+fn insert_keys(
+    tx: &Transaction<'_>,
+    table: &str,
+    article: i64,
+    text: &Profile,
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(&format!(
+        "INSERT INTO {table} (key, article_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING"
+    ))?;
     for key in text.index_keys() {
         insert.execute(rusqlite::params![key, article])?;
     }
@@ -230,18 +243,131 @@ pub(super) fn reindex_text(
     }
     let mut delete =
         tx.prepare_cached("DELETE FROM article_keys WHERE key = ?1 AND article_id = ?2")?;
+    let mut delete_recent =
+        tx.prepare_cached("DELETE FROM article_keys_recent WHERE key = ?1 AND article_id = ?2")?;
     for key in Profile::new(old).index_keys() {
         delete.execute(rusqlite::params![key, article])?;
+        delete_recent.execute(rusqlite::params![key, article])?;
     }
     index_text(tx, article, &Profile::new(new))
 }
 
-/// Migration 3: indexes every article already stored.
+/// About how many keys an article has in the index (20 bands and the teaser key).
+const KEYS_PER_ARTICLE: i64 = 21;
+/// About how many keys one commit adds (a feed of 50 new articles).
+const KEYS_PER_COMMIT: i64 = 50 * KEYS_PER_ARTICLE;
+/// The fewest waiting keys worth a merge.
+const MIN_MERGE: i64 = 20_000;
+
+/// Moves the waiting keys into `article_keys`, in key order, once there are enough of them.
+///
+/// A key is random, so each one inserted into the big table dirties a page of its own, and
+/// every dirtied page is written to the WAL at commit: about one page per key. Keys first go
+/// to `article_keys_recent`, which stays small (few pages to dirty), and join the big table
+/// many commits at a time, in one ordered pass over it. Merging at
+/// sqrt(keys per commit x keys stored) waiting keys balances the two costs per commit.
+pub(super) fn merge_recent_keys(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let waiting: i64 =
+        tx.query_row("SELECT count(*) FROM article_keys_recent", [], |r| r.get(0))?;
+    let articles: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM articles", [], |r| {
+        r.get(0)
+    })?;
+    if waiting < merge_threshold(articles.saturating_mul(KEYS_PER_ARTICLE)) {
+        return Ok(());
+    }
+    tx.execute_batch(
+        "INSERT OR IGNORE INTO article_keys (key, article_id)
+             SELECT key, article_id FROM article_keys_recent;
+         DELETE FROM article_keys_recent;",
+    )?;
+    Ok(())
+}
+
+/// How many waiting keys make a merge worth it, for an index of `stored` keys.
+fn merge_threshold(stored: i64) -> i64 {
+    ((stored.max(0) as f64 * KEYS_PER_COMMIT as f64).sqrt() as i64).max(MIN_MERGE)
+}
+
+/// Migration 3: indexes every article already stored (in `article_keys`: the waiting table
+/// comes with migration 8).
 pub(super) fn index_all_articles(tx: &Transaction<'_>) -> Result<(), StoreError> {
     let mut select = tx.prepare("SELECT id, content FROM articles")?;
     let mut rows = select.query([])?;
     while let Some(row) = rows.next()? {
-        index_text(tx, row.get(0)?, &Profile::new(&row.get::<_, String>(1)?))?;
+        let text = Profile::new(&row.get::<_, String>(1)?);
+        insert_keys(tx, "article_keys", row.get(0)?, &text)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    fn database() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::migrate(&mut conn, ":memory:").unwrap();
+        conn.execute_batch(
+            "INSERT INTO feeds (id, name, url) VALUES (1, 'f', 'https://e.com/feed');
+             INSERT INTO articles (id, feed_id, title, published_at, summary, content,
+                 content_html, content_hash, created_at, updated_at)
+             VALUES (1, 1, 'one', '', '', 'first text', '', 'h1', '', ''),
+                    (2, 1, 'two', '', '', 'second text', '', 'h2', '', '');",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn found(tx: &Transaction<'_>, keys: &[i64]) -> Vec<i64> {
+        similar(tx, 1, Scope::AcrossFeeds, keys)
+            .unwrap()
+            .iter()
+            .map(|s| s.article)
+            .collect()
+    }
+
+    fn count(tx: &Transaction<'_>, table: &str) -> i64 {
+        tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn keys_are_found_waiting_or_merged_and_merge_in_one_pass_when_enough_wait() {
+        let mut conn = database();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(
+            "INSERT INTO article_keys VALUES (10, 1), (11, 1);
+             INSERT INTO article_keys_recent VALUES (11, 2), (12, 1), (13, 2);",
+        )
+        .unwrap();
+        // Article 1 shares three keys (two merged, one waiting), article 2 one.
+        assert_eq!(found(&tx, &[10, 11, 12]), [1, 2]);
+
+        merge_recent_keys(&tx).unwrap();
+        assert_eq!(count(&tx, "article_keys_recent"), 3, "too few to merge");
+
+        let mut wait = tx
+            .prepare("INSERT INTO article_keys_recent VALUES (?1, 2)")
+            .unwrap();
+        for key in 0..MIN_MERGE {
+            wait.execute([1_000_000 + key]).unwrap();
+        }
+        drop(wait);
+        merge_recent_keys(&tx).unwrap();
+        assert_eq!(count(&tx, "article_keys_recent"), 0);
+        assert_eq!(count(&tx, "article_keys"), 2 + 3 + MIN_MERGE);
+        assert_eq!(found(&tx, &[10, 11, 12]), [1, 2]);
+        assert_eq!(found(&tx, &[1_000_000, 13]), [2]);
+    }
+
+    #[test]
+    fn the_merge_point_grows_with_the_square_root_of_the_index() {
+        assert_eq!(merge_threshold(0), MIN_MERGE);
+        assert_eq!(merge_threshold(100_000), MIN_MERGE);
+        let (small, large) = (merge_threshold(1_000_000), merge_threshold(4_000_000));
+        assert!(small > MIN_MERGE, "{small}");
+        assert!((large - 2 * small).abs() <= 2, "{small} {large}");
+    }
 }

@@ -199,6 +199,16 @@ CREATE TRIGGER items_change_insert AFTER INSERT ON items WHEN new.match_rule <> 
     UPDATE articles SET change_seq = (SELECT value FROM change_counter) WHERE id = new.article_id;
 END;
 "#,
+    // 8: new near-copy keys wait in a small table and join `article_keys` in key order, many
+    // commits at a time (docs/performance.md): random keys inserted straight into the big
+    // table dirtied a page per key at every commit.
+    r#"
+CREATE TABLE article_keys_recent (
+    key        INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (key, article_id)
+) WITHOUT ROWID;
+"#,
 ];
 
 type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;

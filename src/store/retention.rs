@@ -128,10 +128,14 @@ fn count_per_feed(tx: &Transaction<'_>, report: &mut PruneReport) -> Result<(), 
 
 /// Deletes the doomed articles with their items and index keys; returns the items deleted.
 fn delete_doomed(tx: &Transaction<'_>) -> Result<usize, StoreError> {
-    tx.execute(
-        "DELETE FROM article_keys WHERE article_id IN (SELECT id FROM temp.doomed_articles)",
-        [],
-    )?;
+    for index in ["article_keys", "article_keys_recent"] {
+        tx.execute(
+            &format!(
+                "DELETE FROM {index} WHERE article_id IN (SELECT id FROM temp.doomed_articles)"
+            ),
+            [],
+        )?;
+    }
     let items = tx.execute(
         "DELETE FROM items WHERE article_id IN (SELECT id FROM temp.doomed_articles)",
         [],

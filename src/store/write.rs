@@ -87,6 +87,7 @@ pub(super) fn ingest(
     )?;
     record_attempt(&tx, feed, batch.status, None, &batch.poll, &now)?;
     index_for_search(&tx, &mut unindexed)?;
+    matching::merge_recent_keys(&tx)?;
     tx.commit()?;
     Ok(report)
 }
