@@ -202,6 +202,14 @@ fn sigterm_while_a_server_is_mid_response_exits_0_and_stores_nothing_half_writte
     );
 }
 
+/// Writes `config`, sends SIGHUP and waits until the log shows `outcome`; returns the log.
+fn reload(ws: &Workspace, daemon: &common::Daemon, config: &str, outcome: &str) -> String {
+    ws.write_config(config);
+    daemon.signal("HUP");
+    wait_for(outcome, || daemon.log().contains(outcome));
+    daemon.log()
+}
+
 #[test]
 fn sighup_adds_a_feed_and_an_invalid_config_keeps_the_old_one() {
     let server = Server::start();
@@ -222,12 +230,8 @@ fn sighup_adds_a_feed_and_an_invalid_config_keeps_the_old_one() {
         count_rows(&ws, "items") == 3
     });
 
-    ws.write_config(&format!("{two}\n[[feeds]]\nname = \"broken\"\n"));
-    daemon.signal("HUP");
-    wait_for("the rejection in the log", || {
-        daemon.log().contains("reload rejected")
-    });
-    let log = daemon.log();
+    let broken = format!("{two}\n[[feeds]]\nname = \"broken\"\n");
+    let log = reload(&ws, &daemon, &broken, "reload rejected");
     assert!(
         log.contains("feeds.toml"),
         "the error names the file: {log}"
@@ -273,15 +277,11 @@ fn feeds_sharing_a_schedule_tick_together_and_a_reload_regroups_them() {
     });
 
     // `a` is dropped, `b` moves to `c`'s schedule, `c` stays as it is.
-    ws.write_config(&config_with_schedules(&[
+    let regrouped = config_with_schedules(&[
         ("b", server.url("/b.rss"), "*/3 * * * * *"),
         ("c", server.url("/c.rss"), "*/3 * * * * *"),
-    ]));
-    daemon.signal("HUP");
-    wait_for("the reload in the log", || {
-        daemon.log().contains("config reloaded")
-    });
-    let log = daemon.log();
+    ]);
+    let log = reload(&ws, &daemon, &regrouped, "config reloaded");
     assert!(
         log.contains("added=0 removed=1 changed=1"),
         "the reload counts what changed: {log}"
