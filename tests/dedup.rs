@@ -67,6 +67,19 @@ fn split_groups(
     by_group
 }
 
+/// Serves at `path` a feed titled `feed` with one item `(guid, link, title, body)`.
+fn serve_one(
+    server: &Server,
+    path: &str,
+    feed: &str,
+    (guid, link, title, body): (&str, &str, &str, &str),
+) {
+    server.set(
+        path,
+        Route::feed(rss(feed, &[item(guid, link, title, body)])),
+    );
+}
+
 fn rule_counts(ws: &Workspace) -> BTreeMap<String, i64> {
     let db = ws.db();
     let mut stmt = db
@@ -171,29 +184,22 @@ fn export_by_feed_includes_stories_first_seen_elsewhere() {
         + &"A river bridge vote split the council again tonight. ".repeat(12)
         + "</p>";
     let server = Server::start();
-    server.set(
+    serve_one(
+        &server,
         "/a.rss",
-        Route::feed(rss(
-            "A",
-            &[item(
-                "a1",
-                "https://news.example/bridge",
-                "Bridge vote",
-                &body,
-            )],
-        )),
+        "A",
+        ("a1", "https://news.example/bridge", "Bridge vote", &body),
     );
-    server.set(
+    serve_one(
+        &server,
         "/b.rss",
-        Route::feed(rss(
-            "B",
-            &[item(
-                "b1",
-                "https://news.example/bridge?utm_source=b",
-                "Bridge vote (B)",
-                &body,
-            )],
-        )),
+        "B",
+        (
+            "b1",
+            "https://news.example/bridge?utm_source=b",
+            "Bridge vote (B)",
+            &body,
+        ),
     );
     let ws = Workspace::new(&feed_config(&[("a", server.url("/a.rss"))]));
     ws.ok(&["fetch"]);
@@ -282,17 +288,16 @@ fn feedburner_orig_link_is_the_items_url() {
          <description><![CDATA[{body}]]></description></item></channel></rss>"
     );
     server.set("/fb.rss", Route::feed(proxied));
-    server.set(
+    serve_one(
+        &server,
         "/direct.rss",
-        Route::feed(rss(
-            "D",
-            &[item(
-                "d-1",
-                "https://harbour.example/tidal",
-                "Tidal plans",
-                "<p>Short teaser.</p>",
-            )],
-        )),
+        "D",
+        (
+            "d-1",
+            "https://harbour.example/tidal",
+            "Tidal plans",
+            "<p>Short teaser.</p>",
+        ),
     );
     let ws = Workspace::new(&feed_config(&[
         ("fb", server.url("/fb.rss")),
@@ -465,17 +470,16 @@ fn articles_changed_within_one_fetch_stay_indexed_and_numbered() {
     assert!(first > 0);
     assert_eq!(ws.count("SELECT value FROM change_counter"), first);
 
-    server.set(
+    serve_one(
+        &server,
         "/b.rss",
-        Route::feed(rss(
-            "B",
-            &[item(
-                "b1",
-                "https://b.example/copy",
-                "Bridge",
-                &story("unicornfish"),
-            )],
-        )),
+        "B",
+        (
+            "b1",
+            "https://b.example/copy",
+            "Bridge",
+            &story("unicornfish"),
+        ),
     );
     ws.write_config(&feed_config(&[
         ("a", server.url("/a.rss")),
