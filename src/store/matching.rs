@@ -67,12 +67,7 @@ fn same_link(
     if variants.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT i.id, i.article_id, i.title, a.content FROM items i JOIN articles a ON a.id = i.article_id
-         WHERE i.canonical_url IN ({}) AND i.feed_id = ?1 AND i.guid <> ?2
-         ORDER BY i.id DESC LIMIT {MAX_SAME_LINK}",
-        placeholders(3, variants.len())
-    );
+    let sql = same_link_sql(variants.len());
     let mut args: Vec<&dyn rusqlite::ToSql> = vec![&feed_id, &guid];
     args.extend(variants.iter().map(|v| v as &dyn rusqlite::ToSql));
     Ok(tx
@@ -88,6 +83,15 @@ fn same_link(
             })
         })?
         .collect::<Result<_, _>>()?)
+}
+
+fn same_link_sql(variants: usize) -> String {
+    format!(
+        "SELECT i.id, i.article_id, i.title, a.content FROM items i JOIN articles a ON a.id = i.article_id
+         WHERE i.canonical_url IN ({}) AND i.feed_id = ?1 AND i.guid <> ?2
+         ORDER BY i.id DESC LIMIT {MAX_SAME_LINK}",
+        placeholders(3, variants)
+    )
 }
 
 /// The oldest article with a source at this page (in this feed only, per feed).
@@ -318,6 +322,39 @@ mod tests {
         )
         .unwrap();
         conn
+    }
+
+    #[test]
+    fn a_lookup_joining_articles_keeps_its_plan_across_bindings() {
+        let mut conn = database();
+        super::super::sqlite::keep_plans(&conn).unwrap();
+        let tx = conn.transaction().unwrap();
+        let variants = |page: &str| {
+            vec![
+                format!("https://e.com/{page}"),
+                format!("http://e.com/{page}"),
+            ]
+        };
+        for page in ["a", "b", "c"] {
+            same_link(&tx, 1, page, &variants(page)).unwrap();
+        }
+        let sql = same_link_sql(2);
+        let stmt = tx.prepare_cached(&sql).unwrap();
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+        let plan: Vec<String> = tx
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(
+                params_from_iter([&1 as &dyn rusqlite::ToSql, &"g", &"u", &"v"]),
+                |r| r.get(3),
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan[0].contains("USING INDEX items_canonical_url"),
+            "{plan:?}"
+        );
     }
 
     fn found(tx: &Transaction<'_>, keys: &[i64]) -> Vec<i64> {
