@@ -7,8 +7,8 @@
 //! 3. cut paragraphs by text rule: footers, truncation tails, the repeated title and byline,
 //!    the feed's `remove_text` patterns ([`boilerplate`], on the [`segments`] of the DOM);
 //! 4. key the edge paragraphs for learning, and remove learned boilerplate ([`learn`]);
-//! 5. convert to paragraphs of text ([`text`]) and sanitize the same pruned DOM
-//!    ([`sanitize`]), so the text and the HTML lose exactly the same things.
+//! 5. convert to paragraphs of text ([`text`]) and write sanitized HTML from the same pruned
+//!    DOM ([`sanitize`]), so the text and the HTML lose exactly the same things.
 //!
 //! Steps 1-3 are [`prune`]; steps 4-5 are [`Pruned::finish`], so that a feed's items can be
 //! keyed, the feed's boilerplate learned from all of them, and then each item finished.
@@ -114,10 +114,9 @@ impl Pruned {
             }
         }
         let paragraphs = text::paragraphs(&self.body.doc);
-        let pruned = self.body.doc.root_element().inner_html();
         Cleaned {
             text: paragraphs.join("\n\n"),
-            html: sanitize::sanitize(&pruned, self.base.as_ref()),
+            html: sanitize::sanitize(&self.body.doc, self.base.as_ref()),
             truncated: self.truncated,
             fired: self.fired,
         }

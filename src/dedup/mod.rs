@@ -14,7 +14,9 @@ pub mod text;
 pub mod url;
 
 pub use text::{Likeness, Profile, fingerprint};
-pub use url::{canonical_url, names_a_story, same_page_variants, strip_tracking_params};
+pub use url::{
+    canonical_url, names_a_story, remove_tracking_params, same_page_variants, strip_tracking_params,
+};
 
 /// How far merging reaches, from `[defaults] dedup`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -84,10 +84,15 @@ pub fn canonical_url(link: &str) -> Option<String> {
 /// (or is not an absolute http(s) URL).
 pub fn strip_tracking_params(link: &str) -> Option<String> {
     let mut url = Url::parse(link.trim()).ok()?;
+    remove_tracking_params(&mut url).then(|| url.into())
+}
+
+/// Removes the tracking parameters of an http(s) URL; whether there were any.
+pub fn remove_tracking_params(url: &mut Url) -> bool {
     if !matches!(url.scheme(), "http" | "https")
         || !url.query_pairs().any(|(k, _)| is_tracking_param(&k))
     {
-        return None;
+        return false;
     }
     let kept: Vec<(String, String)> = url
         .query_pairs()
@@ -99,7 +104,7 @@ pub fn strip_tracking_params(link: &str) -> Option<String> {
     } else {
         url.query_pairs_mut().clear().extend_pairs(kept);
     }
-    Some(url.into())
+    true
 }
 
 fn is_tracking_param(key: &str) -> bool {
