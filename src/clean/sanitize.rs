@@ -325,26 +325,45 @@ fn is_raster_image(value: &str) -> bool {
 /// always, double quotes in attribute values), with line ends as a parser would read them
 /// back: a carriage return (from `&#13;`) becomes a line feed.
 fn escape(out: &mut String, text: &str, attribute: bool) {
-    let mut rest = text;
-    while let Some(i) = rest.find(['&', '<', '>', '\u{a0}', '"', '\r']) {
-        out.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or('&');
-        rest = &rest[i + c.len_utf8()..];
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\u{a0}' => out.push_str("&nbsp;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\r' => {
-                rest = rest.strip_prefix('\n').unwrap_or(rest);
-                out.push('\n');
+    let bytes = text.as_bytes();
+    let mut written = 0;
+    let mut i = 0;
+    while let Some(found) = bytes[i..].iter().position(|&b| SPECIAL[usize::from(b)]) {
+        i += found;
+        let (replacement, len) = match bytes[i] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' if attribute => ("&quot;", 1),
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => ("\n", 2),
+            b'\r' => ("\n", 1),
+            0xC2 if bytes.get(i + 1) == Some(&0xA0) => ("&nbsp;", 2),
+            _ => {
+                i += 1;
+                continue;
             }
-            other => out.push(other),
-        }
+        };
+        // Every match is an ASCII byte or a whole two-byte character: slicing stays on
+        // character boundaries.
+        out.push_str(&text[written..i]);
+        out.push_str(replacement);
+        i += len;
+        written = i;
     }
-    out.push_str(rest);
+    out.push_str(&text[written..]);
 }
+
+/// The bytes [`escape`] looks at: `&`, `<`, `>`, `"`, CR and the lead byte of U+00A0.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let special = b"&<>\"\r\xC2";
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -401,6 +420,16 @@ mod tests {
         );
         // The <img> broke out of MathML as the parser does; its src had no base to resolve.
         assert_eq!(out, "x<img>t&lt;i&gt;t&lt;/i&gt;");
+    }
+
+    #[test]
+    fn escapes_as_html5ever_does() {
+        let mut out = String::new();
+        escape(&mut out, "a&b<c>d\"e\u{a0}f\r\ng\rh é\u{c2a0}", false);
+        assert_eq!(out, "a&amp;b&lt;c&gt;d\"e&nbsp;f\ng\nh é\u{c2a0}");
+        out.clear();
+        escape(&mut out, "say \"hi\"", true);
+        assert_eq!(out, "say &quot;hi&quot;");
     }
 
     #[test]

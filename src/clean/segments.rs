@@ -10,7 +10,8 @@ use std::collections::HashSet;
 use ego_tree::NodeId;
 use scraper::{Html, Node};
 
-use super::dom::BLOCKS;
+use super::dom::is_block;
+use super::text::split_spaces;
 
 #[derive(Debug, Clone)]
 pub(super) struct Segment {
@@ -48,7 +49,7 @@ fn block_holders(doc: &Html) -> HashSet<NodeId> {
     let mut holders = HashSet::new();
     for node in doc.tree.nodes() {
         if let Node::Element(el) = node.value()
-            && BLOCKS.contains(&el.name())
+            && is_block(el.name())
         {
             for id in std::iter::once(node.id()).chain(node.ancestors().map(|a| a.id())) {
                 if !holders.insert(id) {
@@ -113,16 +114,17 @@ impl TextBuilder {
         match node.value() {
             Node::Text(t) => {
                 self.pieces.push((self.text.len(), node.id()));
-                for ch in t.chars() {
-                    if ch.is_whitespace() || ch == '\u{a0}' {
-                        self.pending_space = true;
-                    } else {
-                        if self.pending_space && !self.text.is_empty() {
-                            self.text.push(' ');
-                        }
-                        self.pending_space = false;
-                        self.text.push(ch);
+                // Whitespace (no-break space included) between words becomes one space.
+                for (i, word) in split_spaces(t).enumerate() {
+                    self.pending_space |= i > 0;
+                    if word.is_empty() {
+                        continue;
                     }
+                    if self.pending_space && !self.text.is_empty() {
+                        self.text.push(' ');
+                    }
+                    self.pending_space = false;
+                    self.text.push_str(word);
                 }
             }
             Node::Element(el) => {

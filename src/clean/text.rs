@@ -9,7 +9,7 @@
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
-use super::dom::BLOCKS;
+use super::dom::is_block;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -94,7 +94,7 @@ impl Walker {
                 self.current.push_str(" | ");
                 self.pending_space = false;
             }
-            name if BLOCKS.contains(&name) => self.flush(),
+            name if is_block(name) => self.flush(),
             _ => {}
         }
     }
@@ -109,7 +109,7 @@ impl Walker {
                 self.flush();
                 self.lists.pop();
             }
-            name if BLOCKS.contains(&name) => self.flush(),
+            name if is_block(name) => self.flush(),
             _ => {}
         }
     }
@@ -130,17 +130,25 @@ impl Walker {
             self.current.push_str(&text.replace("\r\n", "\n"));
             return;
         }
-        for ch in text.chars() {
-            if is_space(ch) {
-                self.pending_space = true;
-            } else if !is_invisible(ch) {
-                if self.pending_space && !self.current.is_empty() && !self.current.ends_with('\n') {
-                    self.current.push(' ');
-                }
-                self.pending_space = false;
-                self.current.push(ch);
+        for (i, word) in split_spaces(text).enumerate() {
+            self.pending_space |= i > 0;
+            if word.is_ascii() {
+                self.push_word(word);
+            } else {
+                self.push_word(&word.replace(is_invisible, ""));
             }
         }
+    }
+
+    fn push_word(&mut self, word: &str) {
+        if word.is_empty() {
+            return;
+        }
+        if self.pending_space && !self.current.is_empty() && !self.current.ends_with('\n') {
+            self.current.push(' ');
+        }
+        self.pending_space = false;
+        self.current.push_str(word);
     }
 
     fn flush(&mut self) {
@@ -178,7 +186,45 @@ impl Walker {
 /// HTML whitespace plus the Unicode spaces publishers use between words (no-break space,
 /// thin space, ideographic space...): all are one word boundary in the text.
 fn is_space(ch: char) -> bool {
-    ch.is_whitespace() || ch == '\u{a0}'
+    ch.is_whitespace()
+}
+
+/// The pieces of `text` between [`is_space`] characters, as `text.split(is_space)` gives
+/// them (empty pieces included), reading ASCII a byte at a time.
+pub(super) fn split_spaces(text: &str) -> SplitSpaces<'_> {
+    SplitSpaces { rest: Some(text) }
+}
+
+pub(super) struct SplitSpaces<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for SplitSpaces<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let bytes = rest.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let (space, len) = if bytes[i].is_ascii() {
+                (
+                    matches!(bytes[i], b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'),
+                    1,
+                )
+            } else {
+                let ch = rest[i..].chars().next().unwrap_or(' ');
+                (is_space(ch), ch.len_utf8())
+            };
+            if space {
+                self.rest = Some(&rest[i + len..]);
+                return Some(&rest[..i]);
+            }
+            i += len;
+        }
+        self.rest = None;
+        Some(rest)
+    }
 }
 
 /// Characters that render as nothing and would hide inside words: zero-width space, word
@@ -247,4 +293,27 @@ fn join_blocks(blocks: Vec<Block>) -> Vec<String> {
         previous = Some(block.kind);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_spaces_splits_as_str_split_does() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "a b",
+            "  a\t\nb  ",
+            "x\u{0B}y\u{0C}z\rw",
+            "no\u{a0}break\u{2009}thin\u{3000}ideographic",
+            "é ü\u{200b}zero width stays",
+        ] {
+            let ours: Vec<&str> = split_spaces(text).collect();
+            let std: Vec<&str> = text.split(is_space).collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
 }
