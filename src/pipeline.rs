@@ -536,7 +536,7 @@ fn draft(item: &Item, title: String, summary: &Cleaned, content: &Cleaned) -> Ar
         content_html: body.html.clone(),
         content_hash: blake3::hash(body.text.as_bytes()).to_hex()[..32].to_string(),
         fingerprint: dedup::fingerprint(&body.text),
-        profile: dedup::Profile::new(&body.text),
+        profile: dedup::Profile::keyed(&body.text),
     }
 }
 
