@@ -5,6 +5,7 @@
 //! text (see `segments`) and return where the boilerplate starts, so the caller can cut the DOM
 //! there: a footer glued to the last sentence of a flattened summary is cut, not the sentence.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -244,10 +245,20 @@ pub fn is_related_link(text: &str, last_link: Option<usize>) -> bool {
 
 /// Lowercase words of a text, punctuation dropped: for comparing lines with titles.
 pub fn words(text: &str) -> Vec<String> {
+    lower_words(text).map(Cow::into_owned).collect()
+}
+
+/// The words of [`words`], borrowed where they already are in lower case.
+pub(super) fn lower_words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+        .map(|w| {
+            if w.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                Cow::Borrowed(w)
+            } else {
+                Cow::Owned(w.to_lowercase())
+            }
+        })
 }
 
 /// True when a line only repeats the item's title.

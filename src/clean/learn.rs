@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use super::boilerplate::{MONTHS, WEEKDAYS};
+use super::boilerplate::{MONTHS, WEEKDAYS, lower_words};
 
 /// Paragraphs keyed at the start of an item.
 pub const HEAD: usize = 2;
@@ -57,19 +57,6 @@ pub fn mask<'a>(paragraph: &'a str, title: &str) -> Vec<Cow<'a, str>> {
         out = replace_run(out, &title);
     }
     out
-}
-
-/// The words of [`super::boilerplate::words`], borrowed where they already are in lower case.
-fn lower_words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            if w.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-                Cow::Borrowed(w)
-            } else {
-                Cow::Owned(w.to_lowercase())
-            }
-        })
 }
 
 fn mask_word(word: Cow<'_, str>) -> Cow<'_, str> {
