@@ -301,6 +301,7 @@ mod tests {
 
     #[test]
     fn split_spaces_splits_as_str_split_does() {
+        assert!(is_space('\u{a0}') && is_space('\u{3000}') && !is_space('\u{200b}'));
         for text in [
             "",
             " ",
