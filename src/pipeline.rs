@@ -221,7 +221,11 @@ impl Pipeline {
         let name = feed.name.clone();
         let sample = self
             .store
-            .blocking(move |s| s.boilerplate_sample(&name, LEARN_SAMPLE))
+            .blocking(move |s| {
+                let mut sample = s.boilerplate_sample(&name, LEARN_SAMPLE)?;
+                sample.known = s.raw_hashes(&name)?;
+                Ok(sample)
+            })
             .await?;
         let rules = feed.rules.clone();
         let max_items = feed.max_items;
@@ -350,24 +354,62 @@ pub fn prepare_batch(
 }
 
 /// One feed's items, cleaned in the three steps learning needs: prune every item, learn the
-/// feed's boilerplate from them and `sample`, finish every item. Items come out in order,
-/// with the patterns to store.
+/// feed's boilerplate from them and `sample`, finish every item. Items the sample knows with
+/// the same raw hash are not cleaned at all (the store only marks them seen; their edge keys
+/// are in the sample). Items come out in order, with the patterns to store.
 pub fn prepare_items(
     items: Vec<Item>,
     rules: &Rules,
     sample: &BoilerplateSample,
 ) -> (Vec<IncomingItem>, Vec<LearnedPattern>) {
-    let pruned: Vec<PrunedItem> = items
+    let (known, changed): (Vec<_>, Vec<_>) = items
         .into_iter()
-        .map(|item| prune_item(item, rules))
-        .collect();
-    let (learned, patterns) = learn_feed(&pruned, sample);
-    let mut done: Vec<IncomingItem> = pruned
+        .map(|item| (raw_hash(&item), item))
+        .enumerate()
+        .partition(|(_, (hash, item))| sample.known.get(&item.guid) == Some(hash));
+    let pruned: Vec<(usize, PrunedItem)> = changed
         .into_iter()
-        .map(|p| p.finish(&learned, rules))
+        .map(|(at, (_, item))| (at, prune_item(item, rules)))
         .collect();
+    let (learned, patterns) = learn_feed(pruned.iter().map(|(_, p)| p), sample);
+    let mut done: Vec<(usize, IncomingItem)> = pruned
+        .into_iter()
+        .map(|(at, p)| (at, p.finish(&learned, rules)))
+        .chain(
+            known
+                .into_iter()
+                .map(|(at, (hash, item))| (at, unchanged_item(item, hash))),
+        )
+        .collect();
+    done.sort_unstable_by_key(|(at, _)| *at);
+    let mut done: Vec<IncomingItem> = done.into_iter().map(|(_, item)| item).collect();
     set_link_keys(&mut done);
     (done, patterns)
+}
+
+/// An item stored before with the same raw hash: what the store needs to mark it seen, and
+/// its canonical URL (for the link keys of the others).
+fn unchanged_item(item: Item, raw_hash: String) -> IncomingItem {
+    let article = ArticleDraft {
+        canonical_url: item.link.as_deref().and_then(dedup::canonical_url),
+        ..ArticleDraft::default()
+    };
+    IncomingItem {
+        raw_hash,
+        truncated: false,
+        fired: clean::RuleSet::default(),
+        edge_keys: Vec::new(),
+        title: String::new(),
+        guid: item.guid,
+        link: item.link,
+        link_key: None,
+        author: item.author,
+        published: item.published,
+        summary_html: item.summary_html,
+        content_html: item.content_html,
+        cleaned: false,
+        article,
+    }
 }
 
 /// A link identifies an item when it names a story and no other item of the same fetch
@@ -472,6 +514,7 @@ impl PrunedItem {
             published: item.published,
             summary_html: item.summary_html,
             content_html: item.content_html,
+            cleaned: true,
             article,
         }
     }
@@ -479,12 +522,12 @@ impl PrunedItem {
 
 /// What the feed's items and the stored sample teach: the keys to remove now (new and
 /// previously learned) and the patterns to store, each with an example paragraph.
-pub fn learn_feed(
-    items: &[PrunedItem],
+pub fn learn_feed<'a>(
+    items: impl Iterator<Item = &'a PrunedItem> + Clone,
     sample: &BoilerplateSample,
 ) -> (HashSet<u64>, Vec<LearnedPattern>) {
-    let mut keys: Vec<ItemKeys> = items.iter().map(PrunedItem::keys).collect();
-    let fetched: HashSet<&str> = items.iter().map(|i| i.item.guid.as_str()).collect();
+    let mut keys: Vec<ItemKeys> = items.clone().map(PrunedItem::keys).collect();
+    let fetched: HashSet<&str> = items.clone().map(|i| i.item.guid.as_str()).collect();
     keys.extend(
         sample
             .recent
@@ -493,7 +536,7 @@ pub fn learn_feed(
             .cloned(),
     );
     let counts = learn::learn(&keys);
-    let examples: HashMap<u64, &str> = items.iter().flat_map(PrunedItem::edges).collect();
+    let examples: HashMap<u64, &str> = items.flat_map(PrunedItem::edges).collect();
     let patterns = counts
         .iter()
         .map(|(&key, &items)| LearnedPattern {
@@ -558,4 +601,76 @@ fn raw_hash(item: &Item) -> String {
         h.update(&[0x1f]);
     }
     h.finalize().to_hex()[..32].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items() -> Vec<Item> {
+        let rss = r#"<rss version="2.0"><channel><title>t</title>
+            <item><guid>a</guid><link>https://e.com/a</link><title>A</title><description>&lt;p&gt;First story, long enough to read.&lt;/p&gt;</description></item>
+            <item><guid>b</guid><link>https://e.com/b</link><title>B</title><description>&lt;p&gt;Second story.&lt;/p&gt;</description></item>
+            <item><guid>c</guid><link>https://e.com/c</link><title>C</title><description>&lt;p&gt;Third story.&lt;/p&gt;</description></item>
+            </channel></rss>"#;
+        let base = Url::parse("https://e.com/feed").unwrap();
+        parse::parse_feed(rss.as_bytes(), &base).unwrap().items
+    }
+
+    #[test]
+    fn items_stored_with_the_same_raw_hash_are_not_cleaned_again() {
+        let rules = Rules::default();
+        let (first, _) = prepare_items(items(), &rules, &BoilerplateSample::default());
+        assert!(first.iter().all(|i| i.cleaned));
+        let sample = BoilerplateSample {
+            known: HashMap::from([
+                ("a".to_string(), first[0].raw_hash.clone()),
+                ("c".to_string(), first[2].raw_hash.clone()),
+                ("b".to_string(), "an older version".to_string()),
+            ]),
+            ..BoilerplateSample::default()
+        };
+        let (again, _) = prepare_items(items(), &rules, &sample);
+        let seen: Vec<(&str, bool)> = again.iter().map(|i| (i.guid.as_str(), i.cleaned)).collect();
+        assert_eq!(seen, [("a", false), ("b", true), ("c", false)]);
+        assert_eq!(again[0].raw_hash, first[0].raw_hash);
+        assert_eq!(again[1].article.content, first[1].article.content);
+        assert!(again[0].article.content.is_empty());
+        // Link keys are decided over the whole fetch, cleaned or not.
+        let links: Vec<_> = again.iter().map(|i| i.link_key.clone()).collect();
+        let before: Vec<_> = first.iter().map(|i| i.link_key.clone()).collect();
+        assert_eq!(links, before);
+    }
+
+    #[test]
+    fn an_uncleaned_item_the_store_no_longer_holds_fails_the_feed_and_stores_nothing() {
+        use crate::store::{Backend, SqliteBackend, StoreError};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteBackend::open(&dir.path().join("t.db")).unwrap();
+        let (mut done, _) =
+            prepare_items(items(), &Rules::default(), &BoilerplateSample::default());
+        done[1].cleaned = false;
+        let batch = |items: Vec<IncomingItem>| FeedBatch {
+            title: None,
+            site_url: None,
+            status: Some(200),
+            validators: Default::default(),
+            body_hash: "h".into(),
+            items,
+            learned: Vec::new(),
+            scope: dedup::Scope::default(),
+            ttl: None,
+            poll: PollRecord::default(),
+        };
+        let stale = store.ingest("f", &batch(done.clone()));
+        assert!(
+            matches!(&stale, Err(StoreError::Stale { guid }) if guid == "b"),
+            "{stale:?}"
+        );
+        assert!(store.raw_hashes("f").unwrap().is_empty());
+        done[1].cleaned = true;
+        let stored = store.ingest("f", &batch(done)).unwrap();
+        assert_eq!(stored.unchanged, 0);
+        assert_eq!(store.raw_hashes("f").unwrap().len(), 3);
+    }
 }

@@ -67,6 +67,7 @@ pub fn incoming(guid: &str, text: String, day: Option<i64>, with_html: bool) -> 
         truncated: false,
         edge_keys: Vec::new(),
         fired: Default::default(),
+        cleaned: true,
         article,
     }
 }

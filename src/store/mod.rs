@@ -14,6 +14,7 @@ mod select;
 mod sqlite;
 mod write;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -66,6 +67,10 @@ pub enum StoreError {
     Output(#[from] std::io::Error),
     #[error("a database call did not complete: {0}")]
     Task(String),
+    #[error(
+        "item `{guid}` changed in the database while its feed was being cleaned; nothing of this fetch was stored, the next poll stores it"
+    )]
+    Stale { guid: String },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -133,6 +138,8 @@ pub trait Backend: Send + Sync {
         feed: &str,
         recent: usize,
     ) -> Result<BoilerplateSample, StoreError>;
+    /// Raw hash by guid of the feed's items that still have their raw HTML.
+    fn raw_hashes(&self, feed: &str) -> Result<HashMap<String, String>, StoreError>;
     /// What a feed learned, most widespread first.
     fn learned_boilerplate(&self, feed: &str) -> Result<Vec<LearnedBoilerplate>, StoreError>;
     /// Every stored item of a feed, with its raw HTML.
@@ -263,6 +270,10 @@ pub struct IncomingItem {
     /// The cleaning rules that removed something from the summary or content (not stored;
     /// for logs and measurements).
     pub fired: RuleSet,
+    /// False for an item the sample said was stored with this raw hash: it was not cleaned,
+    /// and `article` holds only its canonical URL. The store marks it seen, and fails the
+    /// feed with [`StoreError::Stale`] if it is no longer stored that way.
+    pub cleaned: bool,
     pub article: ArticleDraft,
 }
 
@@ -276,12 +287,16 @@ pub struct LearnedPattern {
     pub items: usize,
 }
 
-/// What learning needs from the store: what the feed learned so far, and the edge keys of its
-/// most recently seen items.
+/// What cleaning a fetch needs from the store: what the feed learned so far, the edge keys of
+/// its most recently seen items, and the raw hash of each item it holds.
 #[derive(Debug, Clone, Default)]
 pub struct BoilerplateSample {
     pub learned: Vec<u64>,
     pub recent: Vec<ItemKeys>,
+    /// Raw hash by guid of the feed's stored items ([`Backend::raw_hashes`]; empty unless the
+    /// caller filled it): an item that arrives with the same hash is not cleaned again, the
+    /// store only marks it seen.
+    pub known: HashMap<String, String>,
 }
 
 /// A learned pattern as `feedsift feeds --boilerplate` shows it.
@@ -330,7 +345,7 @@ pub struct ArticleChange {
     pub new_content: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ArticleDraft {
     pub canonical_url: Option<String>,
     pub title: String,

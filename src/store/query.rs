@@ -1,6 +1,8 @@
 //! Everything that reads: feed state and status, article export, full-text search, learned
 //! boilerplate, stored items for reprocessing, and how an article's sources were matched.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
@@ -116,7 +118,25 @@ pub(super) fn boilerplate_sample(
             })
         })?
         .collect::<Result<_, _>>()?;
-    Ok(BoilerplateSample { learned, recent })
+    Ok(BoilerplateSample {
+        learned,
+        recent,
+        known: HashMap::new(),
+    })
+}
+
+/// Raw hash by guid of a feed's items that still have their raw HTML.
+pub(super) fn raw_hashes(
+    conn: &Connection,
+    feed: &str,
+) -> Result<HashMap<String, String>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT i.guid, i.raw_hash FROM items i JOIN feeds f ON f.id = i.feed_id
+             WHERE f.name = ?1 AND i.raw_dropped_at IS NULL",
+        )?
+        .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
 }
 
 pub(super) fn learned_boilerplate(

@@ -3,6 +3,7 @@
 //! counts, so they never wait behind a long write. Readers in other processes (sqlite3,
 //! exports, Datasette) never block the writer, and it never blocks them, thanks to WAL.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -194,6 +195,10 @@ impl Backend for SqliteBackend {
         recent: usize,
     ) -> Result<BoilerplateSample, StoreError> {
         self.with_reader(|conn| query::boilerplate_sample(conn, feed, recent))
+    }
+
+    fn raw_hashes(&self, feed: &str) -> Result<HashMap<String, String>, StoreError> {
+        self.with_reader(|conn| query::raw_hashes(conn, feed))
     }
 
     fn learned_boilerplate(&self, feed: &str) -> Result<Vec<LearnedBoilerplate>, StoreError> {

@@ -142,6 +142,11 @@ fn ingest_item<'b>(
         report.unchanged += 1;
         return Ok(());
     }
+    if !item.cleaned {
+        return Err(StoreError::Stale {
+            guid: item.guid.clone(),
+        });
+    }
     let profile = &item.article.profile;
     let candidates = match stored {
         Some((known, _)) => Candidates {
