@@ -395,11 +395,19 @@ fn unchanged_item(item: Item, raw_hash: String) -> IncomingItem {
         ..ArticleDraft::default()
     };
     IncomingItem {
+        cleaned: false,
+        ..incoming(item, raw_hash, article)
+    }
+}
+
+/// An item as received around the article it makes, before cleaning's findings are added.
+fn incoming(item: Item, raw_hash: String, article: ArticleDraft) -> IncomingItem {
+    IncomingItem {
         raw_hash,
         truncated: false,
         fired: clean::RuleSet::default(),
         edge_keys: Vec::new(),
-        title: String::new(),
+        title: article.title.clone(),
         guid: item.guid,
         link: item.link,
         link_key: None,
@@ -407,7 +415,7 @@ fn unchanged_item(item: Item, raw_hash: String) -> IncomingItem {
         published: item.published,
         summary_html: item.summary_html,
         content_html: item.content_html,
-        cleaned: false,
+        cleaned: true,
         article,
     }
 }
@@ -501,21 +509,12 @@ impl PrunedItem {
             .unwrap_or_default();
         let item = self.item;
         let article = draft(&item, self.title, &summary, &content);
+        let hash = raw_hash(&item);
         IncomingItem {
-            raw_hash: raw_hash(&item),
             truncated: summary.truncated || content.truncated,
             fired: summary.fired.union(content.fired),
             edge_keys: keys,
-            title: article.title.clone(),
-            guid: item.guid,
-            link: item.link,
-            link_key: None,
-            author: item.author,
-            published: item.published,
-            summary_html: item.summary_html,
-            content_html: item.content_html,
-            cleaned: true,
-            article,
+            ..incoming(item, hash, article)
         }
     }
 }
