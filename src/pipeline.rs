@@ -369,7 +369,7 @@ pub fn prepare_items(
         .partition(|(_, (hash, item))| sample.known.get(&item.guid) == Some(hash));
     let pruned: Vec<(usize, PrunedItem)> = changed
         .into_iter()
-        .map(|(at, (_, item))| (at, prune_item(item, rules)))
+        .map(|(at, (hash, item))| (at, prune_hashed(item, hash, rules)))
         .collect();
     let (learned, patterns) = learn_feed(pruned.iter().map(|(_, p)| p), sample);
     let mut done: Vec<(usize, IncomingItem)> = pruned
@@ -446,6 +446,7 @@ fn set_link_keys(items: &mut [IncomingItem]) {
 /// An item after every cleaning rule but learned boilerplate.
 pub struct PrunedItem {
     item: Item,
+    raw_hash: String,
     title: String,
     summary: Option<clean::Pruned>,
     content: Option<clean::Pruned>,
@@ -453,6 +454,12 @@ pub struct PrunedItem {
 
 /// Applies the feed's rules to an item's summary and content.
 pub fn prune_item(item: Item, rules: &Rules) -> PrunedItem {
+    let hash = raw_hash(&item);
+    prune_hashed(item, hash, rules)
+}
+
+/// [`prune_item`] for an item whose raw hash is already computed.
+fn prune_hashed(item: Item, raw_hash: String, rules: &Rules) -> PrunedItem {
     let title = clean::inline_text(&item.title_html);
     let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
     let ctx = clean::Context {
@@ -471,6 +478,7 @@ pub fn prune_item(item: Item, rules: &Rules) -> PrunedItem {
         .map(|h| clean::prune(h, &ctx, rules));
     PrunedItem {
         item,
+        raw_hash,
         title,
         summary,
         content,
@@ -509,12 +517,11 @@ impl PrunedItem {
             .unwrap_or_default();
         let item = self.item;
         let article = draft(&item, self.title, &summary, &content);
-        let hash = raw_hash(&item);
         IncomingItem {
             truncated: summary.truncated || content.truncated,
             fired: summary.fired.union(content.fired),
             edge_keys: keys,
-            ..incoming(item, hash, article)
+            ..incoming(item, self.raw_hash, article)
         }
     }
 }

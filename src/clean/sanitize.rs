@@ -12,6 +12,8 @@
 //! one the text rules pruned: it is not serialized and parsed a second time (that second parse
 //! was a third of the time cleaning took).
 
+use std::borrow::Cow;
+
 use scraper::node::Element;
 use scraper::{Html, Node};
 use url::Url;
@@ -197,10 +199,11 @@ pub(super) fn sanitize(doc: &Html, base: Option<&Url>) -> String {
     // whose content is being skipped, if any.
     let mut open: Vec<(ego_tree::NodeId, &'static str)> = Vec::new();
     let mut skipping: Option<ego_tree::NodeId> = None;
-    for edge in doc.root_element().traverse() {
+    let root = doc.root_element();
+    for edge in root.traverse() {
         match edge {
             ego_tree::iter::Edge::Open(node) => {
-                if skipping.is_some() || node.id() == doc.root_element().id() {
+                if skipping.is_some() || node.id() == root.id() {
                     continue;
                 }
                 match node.value() {
@@ -272,7 +275,7 @@ fn start_tag(out: &mut String, tag: &Tag, el: &Element, base: Option<&Url>) {
                 None => continue,
             }
         } else {
-            value.to_string()
+            Cow::Borrowed(&**value)
         };
         attribute(out, name, &value);
     }
@@ -293,7 +296,7 @@ fn attribute(out: &mut String, name: &str, value: &str) {
 /// The URL to write for an `href` or `src`, or `None` to drop the attribute: absolute with an
 /// allowed scheme (kept as written unless it loses tracking parameters), or relative and
 /// resolved against `base`. `data:` only as a raster image.
-fn safe_url(element: &str, value: &str, base: Option<&Url>) -> Option<String> {
+fn safe_url<'a>(element: &str, value: &'a str, base: Option<&Url>) -> Option<Cow<'a, str>> {
     let (mut url, as_written) = match Url::parse(value) {
         Ok(url) => (url, true),
         Err(url::ParseError::RelativeUrlWithoutBase) => (base?.join(value).ok()?, false),
@@ -303,13 +306,13 @@ fn safe_url(element: &str, value: &str, base: Option<&Url>) -> Option<String> {
         return None;
     }
     if url.scheme() == "data" {
-        return (element == "img" && is_raster_image(value)).then(|| value.to_string());
+        return (element == "img" && is_raster_image(value)).then_some(Cow::Borrowed(value));
     }
     let stripped = element == "a" && dedup::remove_tracking_params(&mut url);
     Some(if as_written && !stripped {
-        value.to_string()
+        Cow::Borrowed(value)
     } else {
-        url.into()
+        Cow::Owned(url.into())
     })
 }
 
