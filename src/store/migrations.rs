@@ -209,6 +209,12 @@ CREATE TABLE article_keys_recent (
     PRIMARY KEY (key, article_id)
 ) WITHOUT ROWID;
 "#,
+    // 9: FTS5 merges its segments 16 at a time instead of 4 (docs/performance.md): each
+    // feed's commit flushes one small segment, and merging them four by four rewrote every
+    // posting once per level. The setting is stored in `articles_fts_config`.
+    r#"
+INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 16);
+"#,
 ];
 
 type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;
@@ -252,6 +258,20 @@ pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_full_text_index_merges_sixteen_segments_at_a_time() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, ":memory:").unwrap();
+        let automerge: i64 = conn
+            .query_row(
+                "SELECT v FROM articles_fts_config WHERE k = 'automerge'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(automerge, 16);
+    }
 
     #[test]
     fn migrates_from_empty_and_is_idempotent() {
