@@ -5,6 +5,7 @@
 //! Backend calls block (rusqlite is synchronous). Async code goes through
 //! [`Store::blocking`], which runs the call on tokio's blocking pool, never on a worker.
 
+mod checkpoint;
 mod fts;
 mod matching;
 mod migrations;

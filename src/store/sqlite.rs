@@ -1,6 +1,7 @@
 //! The SQLite backend: one connection (WAL, busy timeout, foreign keys) behind a mutex for
-//! everything the pipeline does, and a second, read-only one for health checks and status
-//! counts, so they never wait behind a long write. Readers in other processes (sqlite3,
+//! everything the pipeline does, a second, read-only one for health checks and status
+//! counts, so they never wait behind a long write, and a third that only checkpoints
+//! ([`super::checkpoint`]). Readers in other processes (sqlite3,
 //! exports, Datasette) never block the writer, and it never blocks them, thanks to WAL.
 
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
+use super::checkpoint::{self, Checkpointer};
 use super::{
     ArticleChange, ArticleFilter, ArticleSink, ArticleSources, Backend, BoilerplateSample,
     CursorMove, ExportPlan, Exported, FeedBatch, FeedRetention, FeedState, FeedStatus,
@@ -23,6 +25,9 @@ pub struct SqliteBackend {
     conn: Mutex<Connection>,
     path: PathBuf,
     reader: Mutex<Option<Connection>>,
+    /// Declared after `conn`, so it is dropped after it: its thread ends once the writer's
+    /// connection (and with it the log hook that wakes the thread) is closed.
+    _checkpointer: Checkpointer,
 }
 
 impl SqliteBackend {
@@ -41,17 +46,14 @@ impl SqliteBackend {
             .map_err(open_error)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_error)?;
-        // Checkpoint every 40 MB of WAL instead of 4 MB: each checkpoint syncs the file, and
-        // during a cold ingest the default ran one every few feeds (12% of the time; see
-        // docs/performance.md). Readers are unaffected; the WAL file may reach that size.
-        conn.pragma_update(None, "wal_autocheckpoint", 10_000)
-            .map_err(open_error)?;
         keep_plans(&conn).map_err(open_error)?;
         migrations::migrate(&mut conn, &shown)?;
+        let checkpointer = Checkpointer::start(&mut conn, path, checkpoint::THRESHOLDS)?;
         Ok(SqliteBackend {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             reader: Mutex::new(None),
+            _checkpointer: checkpointer,
         })
     }
 
