@@ -128,22 +128,49 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
     use std::time::{Duration, Instant};
 
-    fn open_writer(path: &Path) -> Connection {
-        let conn = Connection::open(path).unwrap();
-        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-        conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
-        conn.execute_batch("CREATE TABLE IF NOT EXISTS t (x BLOB)")
-            .unwrap();
-        conn
+    /// A writer with its checkpointer on a new file (dropped in this order: writer first).
+    struct Setup {
+        writer: Connection,
+        checkpointer: Checkpointer,
+        path: PathBuf,
+        /// The database file's size before any write.
+        before: u64,
+        _dir: tempfile::TempDir,
     }
 
-    /// Commits `n` rows of one 4 KB page each.
-    fn write_pages(conn: &Connection, n: usize) {
-        for _ in 0..n {
-            conn.execute("INSERT INTO t (x) VALUES (zeroblob(4000))", [])
-                .unwrap();
+    fn setup(thresholds: Thresholds) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let mut writer = Connection::open(&path).unwrap();
+        writer.pragma_update(None, "journal_mode", "WAL").unwrap();
+        writer.pragma_update(None, "synchronous", "NORMAL").unwrap();
+        writer.execute_batch("CREATE TABLE t (x BLOB)").unwrap();
+        let checkpointer = Checkpointer::start(&mut writer, &path, thresholds).unwrap();
+        Setup {
+            before: file_size(&path),
+            writer,
+            checkpointer,
+            path,
+            _dir: dir,
+        }
+    }
+
+    impl Setup {
+        /// Commits `n` rows of one 4 KB page each.
+        fn write_pages(&self, n: usize) {
+            for _ in 0..n {
+                self.writer
+                    .execute("INSERT INTO t (x) VALUES (zeroblob(4000))", [])
+                    .unwrap();
+            }
+        }
+
+        /// Whether at least `pages` pages reached the database file.
+        fn copied(&self, pages: u64) -> bool {
+            file_size(&self.path) >= self.before + pages * 4096
         }
     }
 
@@ -153,75 +180,52 @@ mod tests {
 
     #[test]
     fn the_checkpointer_copies_the_log_into_the_database_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let mut writer = open_writer(&path);
-        let thresholds = Thresholds {
+        let s = setup(Thresholds {
             background: 50,
             inline: 100_000,
-        };
-        let checkpointer = Checkpointer::start(&mut writer, &path, thresholds).unwrap();
-        let before = file_size(&path);
-        write_pages(&writer, 200);
+        });
+        s.write_pages(200);
         let deadline = Instant::now() + Duration::from_secs(30);
-        while file_size(&path) < before + 100 * 4096 && Instant::now() < deadline {
+        while !s.copied(100) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(
-            file_size(&path) >= before + 100 * 4096,
-            "the database file did not grow: {} bytes",
-            file_size(&path)
-        );
-        drop(writer);
-        drop(checkpointer);
+        assert!(s.copied(100), "{} bytes", file_size(&s.path));
     }
 
     #[test]
     fn below_the_threshold_the_log_stays_in_the_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let mut writer = open_writer(&path);
-        let checkpointer = Checkpointer::start(&mut writer, &path, THRESHOLDS).unwrap();
-        let before = file_size(&path);
-        write_pages(&writer, 200);
+        let s = setup(THRESHOLDS);
+        s.write_pages(200);
         std::thread::sleep(Duration::from_millis(200));
-        assert_eq!(file_size(&path), before);
-        assert!(file_size(&path.with_extension("db-wal")) > 200 * 4096);
-        drop(writer);
-        drop(checkpointer);
+        assert_eq!(file_size(&s.path), s.before);
+        assert!(file_size(&s.path.with_extension("db-wal")) > 200 * 4096);
     }
 
     #[test]
     fn the_writer_checkpoints_inline_at_the_backstop() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let mut writer = open_writer(&path);
         // The background threshold is never reached: only the inline one can copy.
-        let thresholds = Thresholds {
+        let s = setup(Thresholds {
             background: c_int::MAX,
             inline: 50,
-        };
-        let checkpointer = Checkpointer::start(&mut writer, &path, thresholds).unwrap();
-        let before = file_size(&path);
-        write_pages(&writer, 200);
-        assert!(file_size(&path) >= before + 100 * 4096);
-        drop(writer);
-        drop(checkpointer);
+        });
+        s.write_pages(200);
+        assert!(s.copied(100));
     }
 
     #[test]
     fn the_thread_stops_whichever_is_dropped_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let mut writer = open_writer(&path);
-        let checkpointer = Checkpointer::start(&mut writer, &path, THRESHOLDS).unwrap();
+        let Setup {
+            writer,
+            checkpointer,
+            _dir,
+            ..
+        } = setup(THRESHOLDS);
         drop(checkpointer);
-        write_pages(&writer, 10);
+        writer.execute("INSERT INTO t (x) VALUES (1)", []).unwrap();
         drop(writer);
-        let mut writer = open_writer(&path);
-        let checkpointer = Checkpointer::start(&mut writer, &path, THRESHOLDS).unwrap();
-        write_pages(&writer, 10);
-        drop(writer);
-        drop(checkpointer);
+        let s = setup(THRESHOLDS);
+        s.write_pages(10);
+        drop(s.writer);
+        drop(s.checkpointer);
     }
 }
