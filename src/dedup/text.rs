@@ -241,7 +241,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// The splitmix64 finalizer: a cheap, well-mixed permutation of 64-bit values.
 /// One pass over the shingles with every seed at once: the same minimums as one pass per
 /// seed, with the work for the seeds independent of each other (the CPU overlaps it, and the
 /// compiler turns it into vector code).
@@ -265,6 +264,7 @@ fn minhash_avx2(shingles: &[u64]) -> [u64; BANDS * ROWS] {
     minhash(shingles)
 }
 
+/// The splitmix64 finalizer: a cheap, well-mixed permutation of 64-bit values.
 #[inline(always)]
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);

@@ -25,8 +25,7 @@ pub struct SqliteBackend {
     conn: Mutex<Connection>,
     path: PathBuf,
     reader: Mutex<Option<Connection>>,
-    /// Declared after `conn`, so it is dropped after it: its thread ends once the writer's
-    /// connection (and with it the log hook that wakes the thread) is closed.
+    /// Woken by `conn`'s commits; stops its thread when dropped.
     _checkpointer: Checkpointer,
 }
 
