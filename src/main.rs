@@ -16,6 +16,8 @@ use tracing_subscriber::registry::LookupSpan;
 
 fn main() -> ExitCode {
     tune_malloc();
+    // Before any thread or SQLite call (see its doc).
+    feedsift::store::use_private_heap();
     let cli = cli::Cli::parse();
     init_tracing(&cli.command);
     // A panic is a bug; say so on one line (in the daemon's log) instead of a raw backtrace.
@@ -80,6 +82,7 @@ where
 /// glibc gives each thread that allocates its own heap (up to 8 per core) and keeps what the
 /// thread once used; cleaning moves between tokio's blocking threads, so peak memory grew
 /// with the thread count. One heap per core keeps memory flat; more only added fragmented memory.
+/// SQLite allocates elsewhere (`store::use_private_heap`), so it does not queue on these.
 ///
 /// glibc also raises its mmap threshold each time a large block is freed, after which feed
 /// bodies and parsed documents (hundreds of KB each) are carved from those heaps and leave

@@ -7,6 +7,7 @@
 
 mod checkpoint;
 mod fts;
+mod heap;
 mod matching;
 mod migrations;
 mod query;
@@ -28,6 +29,7 @@ use crate::config::FeedConfig;
 use crate::dedup::Scope;
 use crate::fetch::Validators;
 
+pub use heap::use_private_heap;
 pub use select::{MATCH_END, MATCH_START};
 pub use sqlite::SqliteBackend;
 
