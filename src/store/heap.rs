@@ -2,9 +2,10 @@
 //!
 //! The store's writer and the cleaning threads allocate all the time, and glibc gives them
 //! a few shared arenas (main.rs keeps them to one per core, for memory): in a cold ingest
-//! the threads blocked on an arena's lock 140,000 times, and the writer, the bottleneck,
-//! waited behind the cleaners. With SQLite's allocations in mimalloc's thread-local heaps
-//! they blocked about 45,000 times; docs/performance.md has the figures.
+//! the threads gave up the CPU 120,000 to 145,000 times, about three quarters of them
+//! waiting for an arena's lock, and the writer, the bottleneck, waited behind the cleaners.
+//! With SQLite's allocations in mimalloc's thread-local heaps, 38,000 to 51,000 times;
+//! docs/performance.md has the figures.
 
 use std::ffi::{c_int, c_void};
 use std::sync::OnceLock;
