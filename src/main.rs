@@ -80,7 +80,7 @@ where
 }
 
 /// glibc gives each thread that allocates its own heap (up to 8 per core) and keeps what the
-/// thread once used; cleaning moves between tokio's blocking threads, so peak memory grew
+/// thread once used; when cleaning moved between tokio's blocking threads, peak memory grew
 /// with the thread count. One heap per core keeps memory flat; more only added fragmented memory.
 /// SQLite allocates elsewhere (`store::use_private_heap`), so it does not queue on these.
 ///

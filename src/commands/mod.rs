@@ -100,9 +100,10 @@ pub(crate) fn existing_database(cli: &Cli) -> Result<Store> {
     Ok(Store::open(&path)?)
 }
 
-/// Threads for blocking work: store calls, cleaning (at most one feed per core, see
-/// `Pipeline`) and DNS lookups. tokio's default of 512 let every thread that once cleaned
-/// a feed keep its own malloc heap: twice the peak memory for no speed (docs/performance.md).
+/// Threads for blocking work: store calls (and reprocessing) and DNS lookups; feeds are
+/// cleaned on the pipeline's own threads. tokio's default of 512, when cleaning ran here,
+/// let every thread that once cleaned a feed keep its own malloc heap: twice the peak
+/// memory for no speed (docs/performance.md).
 const BLOCKING_THREADS: usize = 8;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -2,8 +2,11 @@
 //! for many feeds at once (bounded). A failing feed is recorded on its own row and reported
 //! to the caller; it never stops the others.
 //!
-//! Parsing and cleaning are CPU work and the store is blocking, so both run on tokio's
-//! blocking pool; only the fetch itself runs on the async workers.
+//! Parsing and cleaning are CPU work: they run on [`cleaners`], a thread per core at a lower
+//! priority than the store's writer. The store blocks, so its calls run on tokio's blocking
+//! pool; only the fetch itself runs on the async workers.
+
+mod cleaners;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -100,10 +103,10 @@ pub struct Pipeline {
     store: Store,
     rules_of: Arc<dyn Fn(&str) -> Rules + Send + Sync>,
     scope: dedup::Scope,
-    /// Feeds past their fetch, being cleaned or stored: one per core. The writer is the
-    /// bottleneck of a cold ingest, so one more permit only added memory. Fetches wait on the network in any number
-    /// (`concurrency`), but a parsed feed and its cleaned batch are many times the size of
-    /// the download, so only these few are held in memory at once.
+    /// Feeds past their fetch, being cleaned or stored: one per core and one more, so that
+    /// while the writer stores one feed every core can clean another. Fetches wait on the
+    /// network in any number (`concurrency`), but a parsed feed and its cleaned batch are
+    /// many times the size of the download, so only these few are held in memory at once.
     processing: Arc<tokio::sync::Semaphore>,
 }
 
@@ -115,7 +118,7 @@ impl Pipeline {
             store,
             rules_of: Arc::new(reprocess::rules_from(config)),
             scope: config.dedup,
-            processing: Arc::new(tokio::sync::Semaphore::new(cores)),
+            processing: Arc::new(tokio::sync::Semaphore::new(cores + 1)),
         })
     }
 
@@ -229,11 +232,10 @@ impl Pipeline {
             .await?;
         let rules = feed.rules.clone();
         let max_items = feed.max_items;
-        let (mut batch, left_out) = tokio::task::spawn_blocking(move || {
-            prepare_batch(fetched, body_hash, &rules, &sample, max_items)
-        })
-        .await
-        .map_err(|e| FeedError::Task(e.to_string()))??;
+        let (mut batch, left_out) =
+            cleaners::run(move || prepare_batch(fetched, body_hash, &rules, &sample, max_items))
+                .await
+                .map_err(|e| FeedError::Task(e.to_string()))??;
         if left_out > 0 {
             tracing::warn!(
                 feed = %feed.name,
