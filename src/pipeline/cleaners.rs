@@ -30,9 +30,8 @@ pub async fn run<T: Send + 'static>(
     let job: Job = Box::new(move || {
         let _ = done.send(job());
     });
-    pool()?
-        .send(job)
-        .map_err(|_| CleanersError::Start("the cleaning threads are gone".into()))?;
+    // The queue's receiver lives as long as the process (`start`), so sending cannot fail.
+    let _ = pool()?.send(job);
     // A job that panics drops `done` unsent.
     result.await.map_err(|_| CleanersError::Panicked)
 }
