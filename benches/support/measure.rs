@@ -1,8 +1,9 @@
 //! Measuring a command: wall time, CPU seconds and peak RSS of it and every process it
 //! waited for, from wait4(2); and the CPU time and memory of a running daemon from /proc.
 //!
-//! ru_maxrss of a child counts the memory of the process that started it (the child begins
-//! as a copy of it), so the bench keeps itself small and reports that floor (`true`).
+//! ru_maxrss of a child is never below the memory of the process that started it (the child
+//! begins as a copy of it, and the kernel keeps the larger of that copy's peak and the
+//! program's), so the bench keeps itself small and reports that floor (`true`).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

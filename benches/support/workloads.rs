@@ -178,7 +178,7 @@ fn print_ingest(results: &[Ingest], items: usize, floor: Run) {
         );
     }
     println!(
-        "\nPeak RSS counts the bench process the tool was started from: `true` shows {:.1} MB.",
+        "\nPeak RSS is never below the bench process's own, copied at the fork (wait4 keeps the larger): `true` shows {:.1} MB.",
         floor.peak_rss_mb
     );
     if let Some(ours) = results.iter().find(|r| r.name == "feedsift") {
