@@ -36,15 +36,17 @@ pub async fn run<T: Send + 'static>(
     result.await.map_err(|_| CleanersError::Panicked)
 }
 
-/// The process's pool, one thread per core, started on first use.
+/// How many cleaning threads the pool has: one per core.
+pub(super) fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// The process's pool, started on first use.
 fn pool() -> Result<&'static Sender<Job>, CleanersError> {
     static POOL: OnceLock<Result<Sender<Job>, String>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        start(threads).map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(|e| CleanersError::Start(e.clone()))
+    POOL.get_or_init(|| start(threads()).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| CleanersError::Start(e.clone()))
 }
 
 fn start(threads: usize) -> std::io::Result<Sender<Job>> {
@@ -92,7 +94,7 @@ mod tests {
 
     #[tokio::test]
     async fn runs_jobs_and_survives_panicking_ones() {
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = threads();
         let checks = async {
             assert_eq!(run(|| 6 * 7).await.unwrap(), 42);
             // More panics than threads: a thread that died with its job would leave none.

@@ -103,7 +103,7 @@ pub struct Pipeline {
     store: Store,
     rules_of: Arc<dyn Fn(&str) -> Rules + Send + Sync>,
     scope: dedup::Scope,
-    /// Feeds past their fetch, being cleaned or stored: one per core and one more, so that
+    /// Feeds past their fetch, being cleaned or stored: one per cleaning thread and one more, so that
     /// while the writer stores one feed every core can clean another. Fetches wait on the
     /// network in any number (`concurrency`), but a parsed feed and its cleaned batch are
     /// many times the size of the download, so only these few are held in memory at once.
@@ -112,13 +112,12 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(config: &Config, store: Store) -> Result<Pipeline, FetchError> {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Pipeline {
             fetcher: Fetcher::new(&config.client)?,
             store,
             rules_of: Arc::new(reprocess::rules_from(config)),
             scope: config.dedup,
-            processing: Arc::new(tokio::sync::Semaphore::new(cores + 1)),
+            processing: Arc::new(tokio::sync::Semaphore::new(cleaners::threads() + 1)),
         })
     }
 
