@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::boilerplate::{MONTHS, WEEKDAYS, lower_words};
+use super::text::split_spaces;
 
 /// Paragraphs keyed at the start of an item.
 pub const HEAD: usize = 2;
@@ -27,42 +28,153 @@ pub const MIN_SHARE: usize = 5;
 
 /// The key of an edge paragraph, or `None` when masking leaves nothing to recognise it by.
 pub fn key(paragraph: &str, title: &str) -> Option<u64> {
-    if paragraph.chars().count() > MAX_CHARS {
-        return None;
+    Keyer::new(title).key(paragraph)
+}
+
+/// Keys the edge paragraphs of one item: the item's title is masked once, not once per
+/// paragraph.
+pub struct Keyer {
+    title: Vec<Cow<'static, str>>,
+}
+
+impl Keyer {
+    pub fn new(title: &str) -> Keyer {
+        Keyer {
+            title: lower_words(title)
+                .map(mask_word)
+                .map(|w| Cow::Owned(w.into_owned()))
+                .collect(),
+        }
     }
-    let masked = mask(paragraph, title);
-    if !masked.iter().any(|w| !w.starts_with('<')) {
-        return None;
+
+    /// See [`key`].
+    pub fn key(&self, paragraph: &str) -> Option<u64> {
+        // Bytes bound characters from above: count them only when the bytes are too many.
+        if paragraph.len() > MAX_CHARS && paragraph.chars().count() > MAX_CHARS {
+            return None;
+        }
+        let masked = self.mask(paragraph);
+        if !masked.iter().any(|w| !w.starts_with('<')) {
+            return None;
+        }
+        let hash = blake3::hash(masked.join(" ").as_bytes());
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&hash.as_bytes()[..8]);
+        Some(u64::from_le_bytes(bytes) >> 1)
     }
-    let hash = blake3::hash(masked.join(" ").as_bytes());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&hash.as_bytes()[..8]);
-    Some(u64::from_le_bytes(bytes) >> 1)
+
+    fn mask<'a>(&self, paragraph: &'a str) -> Vec<Cow<'a, str>> {
+        let mut out = Vec::new();
+        for word in split_spaces(paragraph).filter(|w| !w.is_empty()) {
+            if word == "<url>" || has_scheme_separator(word) || word.starts_with("www.") {
+                out.push(Cow::Borrowed("<url>"));
+            } else {
+                push_words(word, &mut out);
+            }
+        }
+        if self.title.is_empty() {
+            out
+        } else {
+            replace_run(out, &self.title)
+        }
+    }
 }
 
 /// The words of a paragraph (lower case) with what changes from item to item replaced by
 /// placeholders: `<url>`, `<n>` (numbers), `<d>` (month and day names), `<title>` (the
 /// item's title).
 pub fn mask<'a>(paragraph: &'a str, title: &str) -> Vec<Cow<'a, str>> {
-    let mut out = Vec::new();
-    for word in paragraph.split_whitespace() {
-        if word == "<url>" || word.contains("://") || word.starts_with("www.") {
-            out.push(Cow::Borrowed("<url>"));
-        } else {
-            out.extend(lower_words(word).map(mask_word));
+    Keyer::new(title).mask(paragraph)
+}
+
+/// `lower_words(token).map(mask_word)`, with ASCII words masked a byte at a time.
+fn push_words<'a>(token: &'a str, out: &mut Vec<Cow<'a, str>>) {
+    if !token.is_ascii() {
+        for word in token.split(|c: char| !c.is_alphanumeric()) {
+            if word.is_ascii() {
+                if !word.is_empty() {
+                    out.push(mask_ascii_word(word));
+                }
+            } else {
+                out.push(mask_word(Cow::Owned(word.to_lowercase())));
+            }
+        }
+        return;
+    }
+    // In ASCII, `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`.
+    for word in token.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if !word.is_empty() {
+            out.push(mask_ascii_word(word));
         }
     }
-    let title: Vec<Cow<'_, str>> = lower_words(title).map(mask_word).collect();
-    if !title.is_empty() {
-        out = replace_run(out, &title);
+}
+
+/// [`mask_word`] of an ASCII word's lower case: `<n>` when it has a digit, `<d>` for a
+/// month or day name.
+fn mask_ascii_word(word: &str) -> Cow<'_, str> {
+    let bytes = word.as_bytes();
+    if bytes.iter().any(u8::is_ascii_digit) {
+        Cow::Borrowed("<n>")
+    } else if could_be_date_word(bytes) && DATE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(word)) {
+        Cow::Borrowed("<d>")
+    } else if bytes.iter().any(u8::is_ascii_uppercase) {
+        Cow::Owned(word.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(word)
     }
-    out
+}
+
+/// `word.contains("://")`, without setting up a substring search for a short word.
+fn has_scheme_separator(word: &str) -> bool {
+    word.as_bytes().windows(3).any(|w| w == b"://")
+}
+
+/// Month and weekday names, full and short, in lower case.
+const DATE_WORDS: [&str; MONTHS.len() + WEEKDAYS.len() + 1] = {
+    let mut all = [""; MONTHS.len() + WEEKDAYS.len() + 1];
+    let mut i = 0;
+    while i < MONTHS.len() {
+        all[i] = MONTHS[i];
+        i += 1;
+    }
+    while i < MONTHS.len() + WEEKDAYS.len() {
+        all[i] = WEEKDAYS[i - MONTHS.len()];
+        i += 1;
+    }
+    all[i] = "sept";
+    all
+};
+
+/// Whether some [`DATE_WORDS`] entry has the length and first three letters of `word`
+/// (ASCII letters, any case): most words are ruled out without comparing them to the list.
+fn could_be_date_word(word: &[u8]) -> bool {
+    const fn slot(w: &[u8]) -> usize {
+        const fn letter(b: u8) -> usize {
+            b.to_ascii_lowercase() as usize & 31
+        }
+        (letter(w[0]) << 10) | (letter(w[1]) << 5) | letter(w[2])
+    }
+    const PREFIXES: [u64; 512] = {
+        let mut bits = [0u64; 512];
+        let mut i = 0;
+        while i < DATE_WORDS.len() {
+            let at = slot(DATE_WORDS[i].as_bytes());
+            bits[at / 64] |= 1 << (at % 64);
+            i += 1;
+        }
+        bits
+    };
+    if !(3..=9).contains(&word.len()) {
+        return false;
+    }
+    let at = slot(word);
+    PREFIXES[at / 64] & (1 << (at % 64)) != 0
 }
 
 fn mask_word(word: Cow<'_, str>) -> Cow<'_, str> {
     if word.chars().any(|c| c.is_numeric()) {
         Cow::Borrowed("<n>")
-    } else if MONTHS.contains(&&*word) || WEEKDAYS.contains(&&*word) || word == "sept" {
+    } else if DATE_WORDS.contains(&&*word) {
         Cow::Borrowed("<d>")
     } else {
         word
@@ -162,6 +274,50 @@ mod tests {
         );
         assert_ne!(key("Subscribe now", ""), key("Unsubscribe now", ""));
         assert_eq!(key("12 May 2024", ""), None);
+    }
+
+    #[test]
+    fn ascii_words_are_masked_as_any_other() {
+        let pieces = [
+            "Jan",
+            "MAY",
+            "sept",
+            "Wednesday",
+            "thu",
+            "The",
+            "x",
+            "9",
+            "-",
+            "’",
+            "é",
+            "Σ",
+            "ΣΑΣ",
+            "\u{212a}",
+            "ſ",
+            "://",
+            ".",
+            "Mar",
+            "march",
+            "AUGUST",
+            "2024",
+            "²",
+        ];
+        let mut state: u64 = 1;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for _ in 0..20_000 {
+            let token: String = (0..1 + next(4))
+                .map(|_| pieces[next(pieces.len())])
+                .collect();
+            let mut fast = Vec::new();
+            push_words(&token, &mut fast);
+            let general: Vec<Cow<'_, str>> = lower_words(&token).map(mask_word).collect();
+            assert_eq!(fast, general, "{token:?}");
+        }
     }
 
     #[test]

@@ -73,11 +73,12 @@ pub fn prune(html: &str, ctx: &Context<'_>, rules: &Rules) -> Pruned {
     let mut body = Body::new(doc);
     let truncated = body::apply(&mut body, ctx, rules, &mut fired);
     let mut seen = HashSet::new();
+    let keyer = learn::Keyer::new(ctx.title);
     let edges = edge_indices(body.segs.len())
         .filter(|&i| !body.segs[i].is_structure)
         .filter_map(|i| {
             let text = &body.segs[i].text;
-            Some((i, learn::key(text, ctx.title)?, text.clone()))
+            Some((i, keyer.key(text)?, text.clone()))
         })
         .filter(|(_, key, _)| seen.insert(*key))
         .collect();

@@ -276,8 +276,10 @@ pub fn prefer_copy(
 ) -> bool {
     let mut chars = candidate.chars().count();
     if !boilerplate.is_empty() {
+        let keyer = crate::clean::learn::Keyer::new(candidate_title);
         for paragraph in candidate.split("\n\n") {
-            let learned = crate::clean::learn::key(paragraph, candidate_title)
+            let learned = keyer
+                .key(paragraph)
                 .is_some_and(|k| boilerplate.contains(&k));
             if learned {
                 chars = chars.saturating_sub(paragraph.chars().count() + 2);
