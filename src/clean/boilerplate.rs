@@ -134,7 +134,16 @@ static MEDIUM_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
 /// are continuing the conversation…" starts: at the item's title when the text repeats it,
 /// else at the start of a paragraph that is only the footer.
 pub fn medium_footer(text: &str, title: &str) -> Option<usize> {
-    let found = MEDIUM_FOOTER.find(text.trim_end())?;
+    // What the pattern needs, checked first: its Unicode `\b` makes the regex search slowly
+    // whenever the text ends with a character that is not ASCII.
+    let trimmed = text.trim_end();
+    let bytes = trimmed.strip_suffix('.').unwrap_or(trimmed).as_bytes();
+    let ends_with_story =
+        bytes.len() >= 4 && bytes[bytes.len() - 4..].eq_ignore_ascii_case(b"tory");
+    if !ends_with_story || !contains_ignore_ascii_case(bytes, b"on medium") {
+        return None;
+    }
+    let found = MEDIUM_FOOTER.find(trimmed)?;
     let before = &text[..found.start()];
     let title = title.trim();
     if !title.is_empty()
@@ -154,6 +163,10 @@ static REPUBLISHED_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
 /// Where "This article is republished from X under a Creative Commons license. Read the
 /// original article." starts.
 pub fn republished_footer(text: &str) -> Option<usize> {
+    // As in `medium_footer`, what the pattern needs first.
+    if !contains_ignore_ascii_case(text.as_bytes(), b"republi") {
+        return None;
+    }
     REPUBLISHED_FOOTER.find(text.trim_end()).map(|m| m.start())
 }
 
@@ -208,12 +221,47 @@ pub fn truncation_tail(text: &str, last_link: Option<usize>) -> Option<usize> {
     if stripped.len() < text.len() {
         return Some(stripped.len());
     }
+    if !may_end_with_more_text(text) {
+        return None;
+    }
     let found = MORE_TEXT.find(text)?;
     let before = text[..found.start()].trim_end();
     // "read more" inside a sentence ("you can read more about it") is not a tail.
     let at_boundary =
         before.is_empty() || before.ends_with(['…', '.', '!', '?', '"', '”', ')', ']']);
     at_boundary.then(|| without_bracket_ellipsis(before).len())
+}
+
+/// Characters [`MORE_TEXT`] allows between its words and the end: `[^.!?]{0,100}`, then
+/// trailing spaces and arrows, which may run longer.
+const MORE_TEXT_REACH: usize = 100;
+
+/// Whether [`MORE_TEXT`]'s words appear close enough to the end for it to match, checked
+/// without the regex: its Unicode `\b` makes the regex fall back to a slow search whenever
+/// the end of the text is not ASCII, and most paragraphs end far from "read more".
+/// The words must end within [`MORE_TEXT_REACH`] characters of the text without its trailing
+/// spaces and arrows, and are at most 16 characters long.
+fn may_end_with_more_text(text: &str) -> bool {
+    let end =
+        text.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '»' | '→' | '›' | '>'));
+    let start = end
+        .char_indices()
+        .rev()
+        .nth(MORE_TEXT_REACH + 16)
+        .map_or(0, |(i, _)| i);
+    let window = &end.as_bytes()[start..];
+    contains_ignore_ascii_case(window, b"reading")
+        || contains_ignore_ascii_case(window, b"read more")
+}
+
+/// Whether `needle` (ASCII letters and spaces, neither `k` nor `s`) occurs in `haystack` as a
+/// `(?i)` regex would find it. Unicode case folding maps no other character to an ASCII
+/// letter except to `k` (the Kelvin sign) and `s` (long s), so comparing ASCII bytes
+/// without case is exact for such needles.
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn ends_with_ellipsis(text: &str) -> bool {
@@ -426,6 +474,50 @@ mod tests {
             reddit_footer("submitted by /u/x to r/rust [link] [12 comments]"),
             Some(0)
         );
+    }
+
+    #[test]
+    fn only_k_and_s_case_fold_from_beyond_ascii() {
+        // `contains_ignore_ascii_case` relies on this for the needles it is given.
+        let ascii_letter = Regex::new("(?i)^[a-z]$").expect("valid");
+        let mut buf = [0; 4];
+        let folded: Vec<char> = (0x80..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| ascii_letter.is_match(c.encode_utf8(&mut buf)))
+            .collect();
+        assert_eq!(folded, ['\u{17f}', '\u{212a}']);
+        for needle in ["reading", "read more", "on medium", "republi"] {
+            assert!(!needle.contains(['k', 's']), "{needle}");
+        }
+    }
+
+    #[test]
+    fn checks_before_the_footer_regexes_keep_every_match() {
+        let filler = |n: usize| "x".repeat(n);
+        for gap in [0, 50, 99, 100, 101, 120] {
+            for words in ["Continue reading", "READ MORE", "keep Reading"] {
+                for end in ["", " »", " → →  ", "…", " ”"] {
+                    let text = format!("Intro. {words} {}{end}", filler(gap));
+                    let text = text.trim_end();
+                    assert!(
+                        may_end_with_more_text(text) || !MORE_TEXT.is_match(text),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+        let medium = "Title was originally published in Pub on Medium, where people are continuing the conversation by highlighting and responding to this story.";
+        for text in [
+            medium.to_string(),
+            medium.to_uppercase(),
+            format!("{medium} "),
+        ] {
+            assert!(MEDIUM_FOOTER.is_match(text.trim_end()));
+            assert!(medium_footer(&text, "Title").is_some(), "{text}");
+        }
+        let republished = "This article is republished from The Conversation under a Creative Commons license. Read the original article.";
+        assert_eq!(republished_footer(republished), Some(0));
+        assert_eq!(republished_footer(&republished.to_uppercase()), Some(0));
     }
 
     #[test]
