@@ -11,7 +11,7 @@ use ego_tree::NodeId;
 use scraper::{Html, Node};
 
 use super::dom::is_block;
-use super::text::split_spaces;
+use super::text::{SimpleRun, split_spaces};
 
 #[derive(Debug, Clone)]
 pub(super) struct Segment {
@@ -114,6 +114,15 @@ impl TextBuilder {
         match node.value() {
             Node::Text(t) => {
                 self.pieces.push((self.text.len(), node.id()));
+                if let Some(run) = SimpleRun::of(t) {
+                    self.pending_space |= run.leading_space;
+                    if self.pending_space && !self.text.is_empty() {
+                        self.text.push(' ');
+                    }
+                    self.text.push_str(run.words);
+                    self.pending_space = run.trailing_space;
+                    return;
+                }
                 // Whitespace (no-break space included) between words becomes one space.
                 for (i, word) in split_spaces(t).enumerate() {
                     self.pending_space |= i > 0;

@@ -130,6 +130,12 @@ impl Walker {
             self.current.push_str(&text.replace("\r\n", "\n"));
             return;
         }
+        if let Some(run) = SimpleRun::of(text) {
+            self.pending_space |= run.leading_space;
+            self.push_word(run.words);
+            self.pending_space = run.trailing_space;
+            return;
+        }
         for (i, word) in split_spaces(text).enumerate() {
             self.pending_space |= i > 0;
             if word.is_ascii() {
@@ -172,6 +178,19 @@ impl Walker {
             }
             return;
         }
+        if !raw.contains('\n') {
+            // One line: what `split_on_blank_lines` would make of it, without copying.
+            let trimmed = raw.trim();
+            if !trimmed.is_empty() {
+                let text = if prefix.is_empty() && trimmed.len() == raw.len() {
+                    raw
+                } else {
+                    format!("{prefix}{trimmed}")
+                };
+                self.blocks.push(Block { kind, text });
+            }
+            return;
+        }
         for (i, paragraph) in split_on_blank_lines(&raw).into_iter().enumerate() {
             let text = if i == 0 {
                 format!("{prefix}{paragraph}")
@@ -188,6 +207,63 @@ impl Walker {
 fn is_space(ch: char) -> bool {
     ch.is_whitespace()
 }
+
+/// A text whose words are separated by single ASCII spaces, with no other space and nothing
+/// invisible between them (most text nodes): its words can be copied in one piece.
+pub(super) struct SimpleRun<'a> {
+    pub leading_space: bool,
+    /// The words and the single spaces between them; never empty.
+    pub words: &'a str,
+    pub trailing_space: bool,
+}
+
+impl SimpleRun<'_> {
+    pub fn of(text: &str) -> Option<SimpleRun<'_>> {
+        let start = text.len() - text.trim_start_matches(is_space).len();
+        let words = text[start..].trim_end_matches(is_space);
+        if words.is_empty() || !is_simple(words) {
+            return None;
+        }
+        Some(SimpleRun {
+            leading_space: start > 0,
+            words,
+            trailing_space: start + words.len() < text.len(),
+        })
+    }
+}
+
+/// No space but single ASCII ones, no control character, nothing invisible.
+fn is_simple(words: &str) -> bool {
+    if words.is_ascii() {
+        // Without an early exit, so that the loop is vectorized.
+        let controls = words.bytes().fold(false, |seen, b| seen | (b < b' '));
+        return !controls && !words.contains("  ");
+    }
+    let mut after_space = false;
+    for (i, &b) in words.as_bytes().iter().enumerate() {
+        if b == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if b < b' '
+            || (MAY_START_SPACE_OR_INVISIBLE.contains(&b)
+                && words[i..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| is_space(c) || is_invisible(c)))
+        {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    true
+}
+
+/// The first bytes, in UTF-8, of the characters beyond ASCII that [`is_space`] or
+/// [`is_invisible`] accept (a test checks every character).
+const MAY_START_SPACE_OR_INVISIBLE: [u8; 5] = [0xC2, 0xE1, 0xE2, 0xE3, 0xEF];
 
 /// The pieces of `text` between [`is_space`] characters, as `text.split(is_space)` gives
 /// them (empty pieces included), reading ASCII a byte at a time.
@@ -298,6 +374,48 @@ fn join_blocks(blocks: Vec<Block>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_and_invisibles_start_with_the_listed_bytes() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            if !c.is_ascii() && (is_space(c) || is_invisible(c)) {
+                let mut utf8 = [0; 4];
+                let first = c.encode_utf8(&mut utf8).as_bytes()[0];
+                assert!(MAY_START_SPACE_OR_INVISIBLE.contains(&first), "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn simple_runs_are_those_that_collapse_to_themselves() {
+        for text in [
+            "a b",
+            " a b ",
+            "a  b",
+            "a\tb",
+            "a\u{a0}b",
+            "a\u{200b}b",
+            "“quoted” — text…",
+            "\u{1}x",
+            "ab\u{3000}",
+            "x\u{ad}y",
+            "  ",
+            "",
+        ] {
+            let collapsed: Vec<&str> = split_spaces(text).filter(|w| !w.is_empty()).collect();
+            let simple = SimpleRun::of(text);
+            let expected = !collapsed.is_empty()
+                && collapsed.join(" ") == text.trim_matches(is_space)
+                && !text.contains(is_invisible)
+                && !text.contains(|c: char| c.is_control());
+            assert_eq!(simple.is_some(), expected, "{text:?}");
+            if let Some(run) = simple {
+                assert_eq!(run.words, collapsed.join(" "));
+                assert_eq!(run.leading_space, text.starts_with(is_space));
+                assert_eq!(run.trailing_space, text.ends_with(is_space));
+            }
+        }
+    }
 
     #[test]
     fn split_spaces_splits_as_str_split_does() {
