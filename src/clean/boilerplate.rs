@@ -39,21 +39,47 @@ const CHROME_WORDS: &[&str] = &[
 
 /// True when a class or id attribute value names page chrome (see [`CHROME_WORDS`]).
 pub fn is_chrome_marker(attr: &str) -> bool {
-    attr.split_ascii_whitespace().any(|class| {
-        let class = class.to_ascii_lowercase();
-        class
-            .split(['-', '_'])
-            .any(|word| CHROME_WORDS.contains(&word))
-    })
+    attr.as_bytes()
+        .split(|b| b.is_ascii_whitespace() || matches!(b, b'-' | b'_'))
+        .any(is_chrome_word)
 }
+
+/// One word of a class or id, compared without case and without a copy on the heap.
+fn is_chrome_word(word: &[u8]) -> bool {
+    let mut buffer = [0u8; CHROME_WORD_MAX];
+    let Some(lower) = buffer.get_mut(..word.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(word);
+    lower.make_ascii_lowercase();
+    CHROME_WORDS.iter().any(|w| w.as_bytes() == lower)
+}
+
+/// Longer than the longest of [`CHROME_WORDS`] (a test checks).
+const CHROME_WORD_MAX: usize = 16;
 
 /// FeedBurner's share links (`~ff/`), its per-item counters (`~r/…/~4/`) and feedsportal's
 /// equivalents. Article links through `~r/` carry text and are kept by the caller.
 pub fn is_feedburner_url(url: &str) -> bool {
-    let url = url.to_ascii_lowercase();
-    (url.contains("feedburner.com/") || url.contains("feedproxy.google.com/"))
-        && (url.contains("/~ff/") || url.contains("/~r/") || url.contains("/~a/"))
-        || url.contains("feedsportal.com/")
+    let bytes = url.as_bytes();
+    let starts_with = |at: usize, part: &str| {
+        bytes
+            .get(at..at + part.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(part.as_bytes()))
+    };
+    let mut feedburner = false;
+    // Every host named here starts with "feed": look only where an `f` is.
+    for at in memchr::memchr2_iter(b'f', b'F', bytes) {
+        if starts_with(at, "feedsportal.com/") {
+            return true;
+        }
+        feedburner |=
+            starts_with(at, "feedburner.com/") || starts_with(at, "feedproxy.google.com/");
+    }
+    feedburner
+        && ["/~ff/", "/~r/", "/~a/"]
+            .iter()
+            .any(|part| contains_ignore_ascii_case(bytes, part.as_bytes()))
 }
 
 /// True for a FeedBurner/feedsportal container: `<div class="feedflare">`, `mf-viral`.
@@ -89,9 +115,10 @@ pub fn is_tracking_pixel(src: Option<&str>, width: Option<&str>, height: Option<
     COUNTERS.iter().any(|c| src.contains(c))
 }
 
-/// A link to a Hacker News discussion whose text is only "Comments".
-pub fn is_hacker_news_comments(href: &str, text: &str) -> bool {
-    href.contains("news.ycombinator.com/item") && text.trim().eq_ignore_ascii_case("comments")
+/// A link to a Hacker News discussion whose text is only "Comments". The link's text is
+/// only collected for such an `href`.
+pub fn is_hacker_news_comments(href: &str, text: impl FnOnce() -> String) -> bool {
+    href.contains("news.ycombinator.com/item") && text().trim().eq_ignore_ascii_case("comments")
 }
 
 /// The lazy DFA's transition cache of each built-in pattern, per thread that searches with
@@ -254,10 +281,12 @@ fn may_end_with_more_text(text: &str) -> bool {
         || contains_ignore_ascii_case(window, b"read more")
 }
 
-/// Whether `needle` (ASCII letters and spaces, neither `k` nor `s`) occurs in `haystack` as a
-/// `(?i)` regex would find it. Unicode case folding maps no other character to an ASCII
-/// letter except to `k` (the Kelvin sign) and `s` (long s), so comparing ASCII bytes
-/// without case is exact for such needles.
+/// Whether `needle` occurs in `haystack`, ASCII letters compared without case: what
+/// `to_ascii_lowercase` and `contains` find, without the copy.
+///
+/// For a needle of ASCII letters and spaces with neither `k` nor `s`, it is also where a
+/// `(?i)` regex finds it: Unicode case folding maps no other character to an ASCII letter
+/// except to `k` (the Kelvin sign) and `s` (long s).
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
@@ -610,7 +639,56 @@ mod tests {
         assert!(!is_feedburner_url("https://example.com/~r/x"));
         assert!(is_hacker_news_comments(
             "https://news.ycombinator.com/item?id=1",
-            "Comments"
+            || " Comments ".into()
         ));
+        assert!(!is_hacker_news_comments(
+            "https://news.ycombinator.com/item?id=1",
+            || "Discuss".into()
+        ));
+        assert!(!is_hacker_news_comments("https://example.com/", || {
+            unreachable!("the text is only read for a Hacker News link")
+        }));
+    }
+
+    #[test]
+    fn chrome_words_are_lowercase_and_short() {
+        for word in CHROME_WORDS {
+            assert!(word.len() <= CHROME_WORD_MAX, "{word}");
+            assert_eq!(word.to_ascii_lowercase(), *word);
+        }
+    }
+
+    #[test]
+    fn element_rules_ignore_ascii_case() {
+        assert!(is_chrome_marker("Related-Posts"));
+        assert!(is_chrome_marker("entry SHAREDADDY"));
+        assert!(!is_chrome_marker("Shareholders"));
+        assert!(is_feedburner_url("HTTP://Feeds.FeedBurner.com/~FF/Foo?a=1"));
+        assert!(is_feedburner_url("https://da.FEEDSPORTAL.com/r/1/x.gif"));
+        assert!(!is_feedburner_url("https://feeds.feedburner.com/Foo"));
+    }
+
+    #[test]
+    fn contains_ignore_ascii_case_finds_what_lowercasing_finds() {
+        let alphabet = ["a", "B", "b", "/", "~", "é", "É", "ß", "K", "k"];
+        let needles = ["ab", "b/", "~k", "é", "bab", "abbbbbbbbbbbbb"];
+        let mut seed = 7u64;
+        for _ in 0..5_000 {
+            let mut haystack = String::new();
+            for _ in 0..seed % 9 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                haystack.push_str(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            for needle in needles {
+                let expected = haystack.to_ascii_lowercase().contains(needle);
+                assert_eq!(
+                    contains_ignore_ascii_case(haystack.as_bytes(), needle.as_bytes()),
+                    expected,
+                    "{haystack:?} {needle:?}"
+                );
+            }
+        }
     }
 }

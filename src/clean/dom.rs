@@ -135,32 +135,66 @@ pub(super) fn prune(doc: &mut Html, rules: &Rules, fired: &mut RuleSet) {
 /// The built-in rule that removes this element, if any.
 fn element_rule(element: ElementRef<'_>) -> Option<Rule> {
     let el = element.value();
+    let attrs = RuleAttrs::of(el);
     match el.name() {
-        "img" if el.attr("src").is_some_and(boilerplate::is_feedburner_url) => {
+        "img" if attrs.src.is_some_and(boilerplate::is_feedburner_url) => {
             return Some(Rule::Feedburner);
         }
-        "img" if is_pixel(el) => return Some(Rule::TrackingPixel),
+        "img" if boilerplate::is_tracking_pixel(attrs.src, attrs.width, attrs.height) => {
+            return Some(Rule::TrackingPixel);
+        }
         "a" => {
-            let href = el.attr("href").unwrap_or("");
-            let text: String = element.text().collect();
+            let href = attrs.href.unwrap_or("");
+            let text = || element.text().collect::<String>();
             if boilerplate::is_feedburner_url(href)
-                && (href.contains("/~ff/") || text.trim().is_empty())
+                && (href.contains("/~ff/") || text().trim().is_empty())
             {
                 return Some(Rule::Feedburner);
             }
-            if boilerplate::is_hacker_news_comments(href, &text) {
+            if boilerplate::is_hacker_news_comments(href, text) {
                 return Some(Rule::HackerNewsComments);
             }
         }
         _ => {}
     }
-    if el
-        .attr("class")
-        .is_some_and(boilerplate::is_feedburner_block)
-    {
+    if attrs.class.is_some_and(boilerplate::is_feedburner_block) {
         return Some(Rule::Feedburner);
     }
-    is_chrome(el).then_some(Rule::ChromeBlocks)
+    let chrome = attrs.class.is_some_and(boilerplate::is_chrome_marker)
+        || attrs.id.is_some_and(boilerplate::is_chrome_marker);
+    chrome.then_some(Rule::ChromeBlocks)
+}
+
+/// The attributes the element rules read, found in one pass over the element's attributes
+/// (`Element::attr` interns the name it is given and searches again for each).
+#[derive(Default)]
+struct RuleAttrs<'a> {
+    src: Option<&'a str>,
+    href: Option<&'a str>,
+    width: Option<&'a str>,
+    height: Option<&'a str>,
+    class: Option<&'a str>,
+    id: Option<&'a str>,
+}
+
+impl<'a> RuleAttrs<'a> {
+    fn of(el: &'a scraper::node::Element) -> Self {
+        let mut found = Self::default();
+        // No namespace, as `Element::attr` looks them up: `xlink:href` is not `href`.
+        for (name, value) in el.attrs.iter().filter(|(name, _)| name.ns.is_empty()) {
+            let slot = match &*name.local {
+                "src" => &mut found.src,
+                "href" => &mut found.href,
+                "width" => &mut found.width,
+                "height" => &mut found.height,
+                "class" => &mut found.class,
+                "id" => &mut found.id,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        found
+    }
 }
 
 fn detach_all(doc: &mut Html, ids: Vec<NodeId>) {
@@ -169,15 +203,6 @@ fn detach_all(doc: &mut Html, ids: Vec<NodeId>) {
             node.detach();
         }
     }
-}
-
-fn is_pixel(el: &scraper::node::Element) -> bool {
-    boilerplate::is_tracking_pixel(el.attr("src"), el.attr("width"), el.attr("height"))
-}
-
-fn is_chrome(el: &scraper::node::Element) -> bool {
-    el.attr("class").is_some_and(boilerplate::is_chrome_marker)
-        || el.attr("id").is_some_and(boilerplate::is_chrome_marker)
 }
 
 fn text_len(el: ElementRef<'_>) -> usize {
