@@ -13,7 +13,7 @@
 pub mod text;
 pub mod url;
 
-pub use text::{Likeness, Profile, fingerprint};
+pub use text::{Likeness, Profile, fingerprint, identify};
 pub use url::{
     canonical_url, names_a_story, remove_tracking_params, same_page_variants, strip_tracking_params,
 };

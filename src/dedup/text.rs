@@ -42,21 +42,46 @@ pub fn words(text: &str) -> Vec<String> {
 }
 
 /// Calls `f` with each of [`words`] in order, without allocating a string per word.
+/// A word of lowercase ASCII letters and digits is passed as a slice of `text`; others are
+/// lowered into a buffer first.
 fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
     let mut current = String::with_capacity(32);
     let mut cjk = [0u8; 4];
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            current.push(c.to_ascii_lowercase());
-        } else if c.is_ascii() {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii_alphanumeric() {
+            let end = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .map_or(bytes.len(), |n| i + n);
+            let run = &text[i..end];
+            // A non-ASCII letter after the run would continue the word.
+            let whole_word = current.is_empty() && bytes.get(end).is_none_or(u8::is_ascii);
+            if whole_word && !run.bytes().any(|b| b.is_ascii_uppercase()) {
+                f(run);
+            } else {
+                let from = current.len();
+                current.push_str(run);
+                current[from..].make_ascii_lowercase();
+            }
+            i = end;
+        } else if b.is_ascii() {
             flush(&mut current, &mut f);
-        } else if is_cjk(c) {
-            flush(&mut current, &mut f);
-            f(c.encode_utf8(&mut cjk));
-        } else if c.is_alphanumeric() {
-            current.extend(c.to_lowercase());
+            i += 1;
         } else {
-            flush(&mut current, &mut f);
+            let Some(c) = text[i..].chars().next() else {
+                break;
+            };
+            if is_cjk(c) {
+                flush(&mut current, &mut f);
+                f(c.encode_utf8(&mut cjk));
+            } else if c.is_alphanumeric() {
+                current.extend(c.to_lowercase());
+            } else {
+                flush(&mut current, &mut f);
+            }
+            i += c.len_utf8();
         }
     }
     flush(&mut current, &mut f);
@@ -82,18 +107,28 @@ fn is_cjk(c: char) -> bool {
 /// Fingerprint of clean text: a hash of its words, lowercased, punctuation and spacing
 /// ignored. `None` when the text is too short to identify a story.
 pub fn fingerprint(text: &str) -> Option<String> {
-    let (mut joined, mut count) = (String::with_capacity(text.len()), 0);
+    identify(text).0
+}
+
+/// [`fingerprint`] and [`Profile::new`] of one text, from one pass over its words, with the
+/// profile's index keys already computed: the pipeline calls this on the processing
+/// threads, so that the store's single writer does not spend its time on MinHash (5% of a
+/// cold ingest's CPU when it did).
+pub fn identify(text: &str) -> (Option<String>, Profile) {
+    let mut joined = String::with_capacity(text.len());
+    let mut words = Vec::with_capacity(text.len() / 6);
     for_each_word(text, |w| {
-        if count > 0 {
+        if !words.is_empty() {
             joined.push(' ');
         }
         joined.push_str(w);
-        count += 1;
+        words.push(fnv1a(w.as_bytes()));
     });
-    if count < MIN_FINGERPRINT_WORDS {
-        return None;
-    }
-    Some(blake3::hash(joined.as_bytes()).to_hex()[..32].to_string())
+    let fingerprint = (words.len() >= MIN_FINGERPRINT_WORDS)
+        .then(|| blake3::hash(joined.as_bytes()).to_hex()[..32].to_string());
+    let profile = Profile::from_word_hashes(words);
+    let _ = profile.keys.set(profile.compute_keys());
+    (fingerprint, profile)
 }
 
 /// A text prepared for near-copy comparison.
@@ -120,6 +155,10 @@ impl Profile {
     pub fn new(text: &str) -> Profile {
         let mut words = Vec::with_capacity(text.len() / 6);
         for_each_word(text, |w| words.push(fnv1a(w.as_bytes())));
+        Profile::from_word_hashes(words)
+    }
+
+    fn from_word_hashes(words: Vec<u64>) -> Profile {
         let mut shingles: Vec<u64> = words
             .windows(SHINGLE_WORDS)
             .map(|w| w.iter().fold(0x5348_494e_474c_4553, |h, &x| mix(h ^ x)))
@@ -131,15 +170,6 @@ impl Profile {
             shingles,
             keys: std::cell::OnceCell::new(),
         }
-    }
-
-    /// [`Profile::new`] with its index keys already computed: the pipeline builds profiles on
-    /// the processing threads, so that the store's single writer does not spend its time on
-    /// MinHash (5% of a cold ingest's CPU when it did).
-    pub fn keyed(text: &str) -> Profile {
-        let profile = Profile::new(text);
-        let _ = profile.keys.set(profile.compute_keys());
-        profile
     }
 
     pub fn word_count(&self) -> usize {
@@ -276,6 +306,63 @@ fn mix(mut z: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word splitter before it passed ASCII words as slices: a character at a time.
+    fn words_a_char_at_a_time(text: &str) -> Vec<String> {
+        let (mut out, mut current) = (Vec::new(), String::new());
+        let end_word = |current: &mut String, out: &mut Vec<String>| {
+            if !current.is_empty() {
+                out.push(std::mem::take(current));
+            }
+        };
+        for c in text.chars() {
+            if c.is_ascii_alphanumeric() {
+                current.push(c.to_ascii_lowercase());
+            } else if c.is_ascii() {
+                end_word(&mut current, &mut out);
+            } else if is_cjk(c) {
+                end_word(&mut current, &mut out);
+                out.push(c.to_string());
+            } else if c.is_alphanumeric() {
+                current.extend(c.to_lowercase());
+            } else {
+                end_word(&mut current, &mut out);
+            }
+        }
+        end_word(&mut current, &mut out);
+        out
+    }
+
+    #[test]
+    fn words_are_split_as_a_character_at_a_time() {
+        let pieces = [
+            "a", "Z", "q", "7", " ", "-", "'", "\n", "é", "É", "ß", "İ", "K", "東", "ア",
+            "\u{301}", "’", "…", "\u{a0}", "Ω", "x9", "AB",
+        ];
+        let mut seed = 11u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..seed % 12 {
+                seed = mix(seed);
+                text.push_str(pieces[(seed >> 40) as usize % pieces.len()]);
+            }
+            seed = mix(seed);
+            assert_eq!(words(&text), words_a_char_at_a_time(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn identify_gives_the_fingerprint_and_profile_of_separate_passes() {
+        let text = "The Quick brown fox — jumps over the lazy dog, café 東京 ".repeat(12);
+        let (fingerprint, profile) = identify(&text);
+        let joined = words_a_char_at_a_time(&text).join(" ");
+        assert_eq!(
+            fingerprint,
+            Some(blake3::hash(joined.as_bytes()).to_hex()[..32].to_string())
+        );
+        assert_eq!(profile.index_keys(), Profile::new(&text).index_keys());
+        assert_eq!(identify("Too short").0, None);
+    }
 
     #[test]
     #[cfg(target_arch = "x86_64")]

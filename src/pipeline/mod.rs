@@ -576,6 +576,7 @@ fn draft(item: &Item, title: String, summary: &Cleaned, content: &Cleaned) -> Ar
     } else {
         title
     };
+    let (fingerprint, profile) = dedup::identify(&body.text);
     ArticleDraft {
         canonical_url: item.link.as_deref().and_then(dedup::canonical_url),
         title,
@@ -585,8 +586,8 @@ fn draft(item: &Item, title: String, summary: &Cleaned, content: &Cleaned) -> Ar
         content: body.text.clone(),
         content_html: body.html.clone(),
         content_hash: blake3::hash(body.text.as_bytes()).to_hex()[..32].to_string(),
-        fingerprint: dedup::fingerprint(&body.text),
-        profile: dedup::Profile::keyed(&body.text),
+        fingerprint,
+        profile,
     }
 }
 
