@@ -4,6 +4,8 @@
 //! Lookups run in `resolve`'s order and stop at the first rule that finds something, so an
 //! item seen before costs one indexed query, not five.
 
+use std::fmt::Write;
+
 use rusqlite::{OptionalExtension, Transaction, params_from_iter};
 
 use super::{IncomingItem, StoreError};
@@ -47,11 +49,18 @@ pub(super) fn candidates(
     Ok(c)
 }
 
+/// `?3, ?4, ...`: `n` numbered parameters from `from`, in one string (this runs for every
+/// new item, on the writer).
 fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut list = String::with_capacity(n * 5);
+    for i in from..from + n {
+        if i > from {
+            list.push_str(", ");
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(list, "?{i}");
+    }
+    list
 }
 
 /// Articles of this feed whose items (under other guids) have the same link, with their
@@ -309,6 +318,13 @@ mod tests {
     use rusqlite::Connection;
 
     use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_from_the_first() {
+        assert_eq!(placeholders(3, 0), "");
+        assert_eq!(placeholders(3, 1), "?3");
+        assert_eq!(placeholders(3, 9), "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11");
+    }
 
     fn database() -> Connection {
         let mut conn = Connection::open_in_memory().unwrap();
