@@ -33,6 +33,8 @@ pub mod reprocess;
 pub mod schedule;
 pub mod store;
 pub mod systemd;
+#[cfg(test)]
+mod test_rng;
 pub mod time;
 
 /// The User-Agent sent with every request: names the program, its version and where to read more.

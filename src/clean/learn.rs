@@ -302,13 +302,8 @@ mod tests {
             "2024",
             "²",
         ];
-        let mut state: u64 = 1;
-        let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
+        let mut rng = crate::test_rng::TestRng::new(1);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
             let token: String = (0..1 + next(4))
                 .map(|_| pieces[next(pieces.len())])

@@ -257,13 +257,8 @@ mod tests {
         ];
         let queries = ["", "?x=1", "?", "?a=%20b"];
         let fragments = ["", "#f"];
-        let (mut seed, mut written) = (3u64, 0);
-        let mut pick = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
+        let (mut rng, mut written) = (crate::test_rng::TestRng::new(3), 0);
+        let mut pick = |n: usize| rng.below(n);
         for _ in 0..3_000 {
             let url = format!(
                 "{}://{}{}{}{}{}{}",
