@@ -107,7 +107,8 @@ fn is_cjk(c: char) -> bool {
 /// Fingerprint of clean text: a hash of its words, lowercased, punctuation and spacing
 /// ignored. `None` when the text is too short to identify a story.
 pub fn fingerprint(text: &str) -> Option<String> {
-    identify(text).0
+    let (joined, count) = join_words(text, |_| {});
+    fingerprint_of(&joined, count)
 }
 
 /// [`fingerprint`] and [`Profile::new`] of one text, from one pass over its words, with the
@@ -115,20 +116,31 @@ pub fn fingerprint(text: &str) -> Option<String> {
 /// threads, so that the store's single writer does not spend its time on MinHash (5% of a
 /// cold ingest's CPU when it did).
 pub fn identify(text: &str) -> (Option<String>, Profile) {
-    let mut joined = String::with_capacity(text.len());
     let mut words = Vec::with_capacity(text.len() / 6);
+    let (joined, count) = join_words(text, |w| words.push(fnv1a(w.as_bytes())));
+    let profile = Profile::from_word_hashes(words);
+    let _ = profile.keys.set(profile.compute_keys());
+    (fingerprint_of(&joined, count), profile)
+}
+
+/// The text's [`words`] joined by single spaces, and how many there are; `each` sees every
+/// word on the way.
+fn join_words(text: &str, mut each: impl FnMut(&str)) -> (String, usize) {
+    let (mut joined, mut count) = (String::with_capacity(text.len()), 0);
     for_each_word(text, |w| {
-        if !words.is_empty() {
+        if count > 0 {
             joined.push(' ');
         }
         joined.push_str(w);
-        words.push(fnv1a(w.as_bytes()));
+        count += 1;
+        each(w);
     });
-    let fingerprint = (words.len() >= MIN_FINGERPRINT_WORDS)
-        .then(|| blake3::hash(joined.as_bytes()).to_hex()[..32].to_string());
-    let profile = Profile::from_word_hashes(words);
-    let _ = profile.keys.set(profile.compute_keys());
-    (fingerprint, profile)
+    (joined, count)
+}
+
+fn fingerprint_of(joined: &str, words: usize) -> Option<String> {
+    (words >= MIN_FINGERPRINT_WORDS)
+        .then(|| blake3::hash(joined.as_bytes()).to_hex()[..32].to_string())
 }
 
 /// A text prepared for near-copy comparison.
