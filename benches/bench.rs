@@ -3,8 +3,9 @@
 //! 1. Generates a deterministic corpus (500 feeds x 50 WordPress-like items by default) and
 //!    serves it on loopback with ETag, Last-Modified and gzip.
 //! 2. Ingest: for feedsift and every installed rival (newsboat, sfeed, feed2exec, rss2email),
-//!    a cold pass on an empty state and a warm pass (all 304) right after, `--runs` times;
-//!    medians of wall time, CPU seconds and peak RSS, and the ratios of feedsift to each.
+//!    a cold pass on an empty state, a warm pass (all 304) right after, and a changed pass
+//!    (every feed with `--new-items` new items), `--runs` times; medians of wall time, CPU
+//!    seconds and peak RSS, and the ratios of feedsift to each.
 //! 3. Idle: `feedsift run` with 1,000 and 10,000 one-item feeds configured, its CPU time over
 //!    `--idle-seconds` after the first pass, and its memory.
 //! 4. Clean: `clean::clean_fragment` over the HTML of `../shared/corpus` (article pages and
@@ -38,6 +39,9 @@ pub struct Args {
     /// Items per feed.
     #[arg(long, default_value_t = 50)]
     items: usize,
+    /// New items per feed in the later edition, for the changed re-poll.
+    #[arg(long, default_value_t = 2)]
+    new_items: usize,
     /// Runs of each measurement; the report gives medians.
     #[arg(long, default_value_t = 3)]
     runs: usize,

@@ -8,6 +8,10 @@
 //! pixel, a share bar and a related-posts block. About one item in ten is a copy of another
 //! feed's story: half under the original link with tracking parameters, half under the
 //! copying site's own URL, each with the copying site's own footer.
+//!
+//! A later edition of the same feeds (`later/`) is what they serve some hours on: each feed
+//! has `new` items more on top, and its `new` oldest are gone, as a publisher's fixed-size
+//! window moves. Its new items follow the same rules (one in ten is a copy).
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +29,41 @@ pub struct Shape {
     pub seed: u64,
 }
 
+/// Which edition of the feeds: the first, or the later one with `new` items more in each.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Edition {
+    First,
+    Later { new: usize },
+}
+
+impl Edition {
+    /// The folder the edition is written to, under the corpus folder.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Edition::First => "",
+            Edition::Later { .. } => "later",
+        }
+    }
+
+    /// The Last-Modified the server sends with it (the later one a day on).
+    pub fn last_modified(self) -> &'static str {
+        match self {
+            Edition::First => "Sat, 01 Nov 2025 08:00:00 GMT",
+            Edition::Later { .. } => "Sun, 02 Nov 2025 08:00:00 GMT",
+        }
+    }
+
+    /// Ages of the items the feed lists, newest first: 0 is the first edition's newest item,
+    /// and the later edition's new items have negative ages.
+    fn ranks(self, items: usize) -> std::ops::Range<i64> {
+        let new = match self {
+            Edition::First => 0,
+            Edition::Later { new } => new as i64,
+        };
+        -new..items as i64 - new
+    }
+}
+
 /// What was written: totals for the report.
 #[derive(Debug, Default)]
 pub struct Written {
@@ -40,15 +79,15 @@ pub fn etag(path: &Path) -> String {
     format!("\"{}\"", &blake3::hash(&bytes).to_hex()[..16])
 }
 
-pub const LAST_MODIFIED: &str = "Sat, 01 Nov 2025 08:00:00 GMT";
-
-/// Writes the corpus into `dir`, one feed at a time (memory stays at one feed).
-pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<Written> {
-    std::fs::create_dir_all(dir)?;
+/// Writes an edition of the corpus into its folder under `dir`, one feed at a time (memory
+/// stays at one feed).
+pub fn generate(dir: &Path, shape: Shape, edition: Edition) -> std::io::Result<Written> {
+    let dir = dir.join(edition.folder());
+    std::fs::create_dir_all(&dir)?;
     let vocab = Vocabulary::new(30_000);
     let mut written = Written::default();
     for feed in 0..shape.feeds {
-        let xml = feed_xml(&vocab, shape, feed, &mut written);
+        let xml = feed_xml(&vocab, shape, edition, feed, &mut written);
         std::fs::write(dir.join(format!("f{feed}.xml")), &xml)?;
         let mut gz = GzEncoder::new(Vec::new(), Compression::default());
         gz.write_all(xml.as_bytes())?;
@@ -69,11 +108,12 @@ struct Story {
     author: String,
     category: String,
     paragraphs: Vec<String>,
-    hours_ago: usize,
+    hours_ago: i64,
 }
 
 impl Story {
-    fn new(vocab: &Vocabulary, seed: u64, site: usize, post: usize) -> Story {
+    /// Story `post` of `site`, `rank` items from the first edition's newest.
+    fn new(vocab: &Vocabulary, seed: u64, site: usize, post: usize, rank: i64) -> Story {
         let mut rng = Rng::new(seed ^ ((site as u64) << 20) ^ post as u64);
         let title = title_case(&vocab.sentence(&mut rng));
         let title = title.trim_end_matches('.').to_string();
@@ -100,7 +140,7 @@ impl Story {
             author,
             category,
             paragraphs,
-            hours_ago: post * 7 + site % 24,
+            hours_ago: rank * 7 + (site % 24) as i64,
         }
     }
 
@@ -150,8 +190,20 @@ fn slug(title: &str) -> String {
         .to_lowercase()
 }
 
-/// Which story item `post` of `site` carries: its own, or (one in ten) another site's.
-fn story_for(vocab: &Vocabulary, shape: Shape, site: usize, post: usize) -> (Story, Copy) {
+/// The post number of the item `rank` items from the first edition's newest: the first
+/// edition's are 0..items, the later edition's new ones follow.
+fn post_of(rank: i64, items: usize) -> usize {
+    if rank >= 0 {
+        rank as usize
+    } else {
+        items + (-rank - 1) as usize
+    }
+}
+
+/// Which story the item `rank` of `site` carries: its own, or (one in ten) another site's,
+/// from that site's first edition.
+fn story_for(vocab: &Vocabulary, shape: Shape, site: usize, rank: i64) -> (Story, Copy, usize) {
+    let post = post_of(rank, shape.items);
     let mut rng = Rng::new(shape.seed ^ 0xc0_91e5 ^ ((site as u64) << 24) ^ post as u64);
     if site > 0 && rng.chance(10) {
         let origin = rng.below(site);
@@ -161,9 +213,14 @@ fn story_for(vocab: &Vocabulary, shape: Shape, site: usize, post: usize) -> (Sto
         } else {
             Copy::OwnUrl
         };
-        return (Story::new(vocab, shape.seed, origin, origin_post), copy);
+        let story = Story::new(vocab, shape.seed, origin, origin_post, origin_post as i64);
+        return (story, copy, post);
     }
-    (Story::new(vocab, shape.seed, site, post), Copy::Own)
+    (
+        Story::new(vocab, shape.seed, site, post, rank),
+        Copy::Own,
+        post,
+    )
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -200,7 +257,7 @@ fn place(story: &Story, copy: Copy, site: usize, post: usize) -> Placed<'_> {
         site,
         link,
         guid: format!("https://site{site}.example/?p={id}"),
-        date: base - chrono::Duration::hours((story.hours_ago + copy as usize) as i64),
+        date: base - chrono::Duration::hours(story.hours_ago + copy as i64),
     }
 }
 
@@ -285,11 +342,17 @@ fn strip_tags(html: &str) -> String {
     out
 }
 
-fn feed_xml(vocab: &Vocabulary, shape: Shape, site: usize, written: &mut Written) -> String {
+fn feed_xml(
+    vocab: &Vocabulary,
+    shape: Shape,
+    edition: Edition,
+    site: usize,
+    written: &mut Written,
+) -> String {
     let atom = site % 3 == 2;
     let mut entries = String::with_capacity(shape.items * 10_000);
-    for post in 0..shape.items {
-        let (story, copy) = story_for(vocab, shape, site, post);
+    for rank in edition.ranks(shape.items) {
+        let (story, copy, post) = story_for(vocab, shape, site, rank);
         let placed = place(&story, copy, site, post);
         written.items += 1;
         written.copies += usize::from(copy != Copy::Own);

@@ -3,22 +3,24 @@
 //!
 //! `/f{i}.xml` is corpus feed i, read from disk per request (the server's memory stays
 //! small), with an ETag and a Last-Modified; a matching If-None-Match or If-Modified-Since
-//! gets 304, and a client that accepts gzip gets the pre-compressed file.
+//! gets 304, and a client that accepts gzip gets the pre-compressed file. Which edition of
+//! the corpus it serves is switched with [`Server::serve_later`].
 //! `/small/f{i}.xml` is a one-item feed for the idle measurements; its ETag never changes.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::corpus::{LAST_MODIFIED, etag};
+use crate::corpus::{Edition, etag};
 
 pub const HOSTS: usize = 50;
 
 pub struct Server {
     pub port: u16,
     counters: Arc<Counters>,
+    files: Arc<Files>,
 }
 
 #[derive(Default)]
@@ -46,18 +48,50 @@ impl Served {
     }
 }
 
+/// The two editions of the corpus, and which one is served.
 struct Files {
-    dir: PathBuf,
-    etags: Vec<String>,
+    first: EditionFiles,
+    later: EditionFiles,
+    later_now: AtomicBool,
 }
 
-impl Server {
-    pub fn start(dir: &Path, feeds: usize) -> std::io::Result<Server> {
-        let files = Arc::new(Files {
-            dir: dir.to_path_buf(),
+/// One edition's folder, ETags and Last-Modified.
+struct EditionFiles {
+    dir: PathBuf,
+    etags: Vec<String>,
+    last_modified: &'static str,
+}
+
+impl EditionFiles {
+    fn load(dir: &Path, feeds: usize, edition: Edition) -> EditionFiles {
+        let dir = dir.join(edition.folder());
+        EditionFiles {
             etags: (0..feeds)
                 .map(|i| etag(&dir.join(format!("f{i}.xml"))))
                 .collect(),
+            dir,
+            last_modified: edition.last_modified(),
+        }
+    }
+}
+
+impl Files {
+    fn now(&self) -> &EditionFiles {
+        if self.later_now.load(Ordering::Relaxed) {
+            &self.later
+        } else {
+            &self.first
+        }
+    }
+}
+
+impl Server {
+    /// Serves the first edition in `dir`; `later` is the later one, for [`Server::serve_later`].
+    pub fn start(dir: &Path, feeds: usize, later: Edition) -> std::io::Result<Server> {
+        let files = Arc::new(Files {
+            first: EditionFiles::load(dir, feeds, Edition::First),
+            later: EditionFiles::load(dir, feeds, later),
+            later_now: AtomicBool::new(false),
         });
         let counters = Arc::new(Counters::default());
         let first = TcpListener::bind("127.0.0.1:0")?;
@@ -78,7 +112,21 @@ impl Server {
                 }
             });
         }
-        Ok(Server { port, counters })
+        Ok(Server {
+            port,
+            counters,
+            files,
+        })
+    }
+
+    /// Serves the first edition from the next request on.
+    pub fn serve_first(&self) {
+        self.files.later_now.store(false, Ordering::Relaxed);
+    }
+
+    /// Serves the later edition from the next request on.
+    pub fn serve_later(&self) {
+        self.files.later_now.store(true, Ordering::Relaxed);
     }
 
     /// The URL of corpus feed `i` (`small` for the one-item idle feeds).
@@ -170,32 +218,34 @@ fn answer(
         .strip_prefix("/f")
         .and_then(|p| p.strip_suffix(".xml"))
         .and_then(|n| n.parse::<usize>().ok())
-        .filter(|&i| small || i < files.etags.len());
+        .filter(|&i| small || i < files.now().etags.len());
     let Some(feed) = feed else {
         return out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     };
+    let edition = if small { &files.first } else { files.now() };
+    let last_modified = edition.last_modified;
     let etag = if small {
         format!("\"small-{feed}\"")
     } else {
-        files.etags[feed].clone()
+        edition.etags[feed].clone()
     };
-    if unchanged(request, &etag) {
+    if unchanged(request, &etag, last_modified) {
         counters.not_modified.fetch_add(1, Ordering::Relaxed);
         return write!(
             out,
-            "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nLast-Modified: {LAST_MODIFIED}\r\n\r\n"
+            "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nLast-Modified: {last_modified}\r\n\r\n"
         );
     }
     let (body, gzipped) = if small {
         (small_feed(feed).into_bytes(), false)
     } else if request.gzip {
         (
-            std::fs::read(files.dir.join(format!("f{feed}.xml.gz")))?,
+            std::fs::read(edition.dir.join(format!("f{feed}.xml.gz")))?,
             true,
         )
     } else {
         (
-            std::fs::read(files.dir.join(format!("f{feed}.xml")))?,
+            std::fs::read(edition.dir.join(format!("f{feed}.xml")))?,
             false,
         )
     };
@@ -211,21 +261,21 @@ fn answer(
     write!(
         out,
         "HTTP/1.1 200 OK\r\nContent-Type: application/xml; charset=utf-8\r\n{encoding}\
-         ETag: {etag}\r\nLast-Modified: {LAST_MODIFIED}\r\nContent-Length: {}\r\n\r\n",
+         ETag: {etag}\r\nLast-Modified: {last_modified}\r\nContent-Length: {}\r\n\r\n",
         body.len()
     )?;
     out.write_all(&body)
 }
 
 /// If-None-Match wins over If-Modified-Since, as RFC 9110 says.
-fn unchanged(request: &Request, etag: &str) -> bool {
+fn unchanged(request: &Request, etag: &str, last_modified: &str) -> bool {
     if let Some(tags) = &request.if_none_match {
         return tags.split(',').any(|t| t.trim() == etag);
     }
     let parse = |s: &str| chrono::DateTime::parse_from_rfc2822(s).ok();
     match (
         request.if_modified_since.as_deref().and_then(parse),
-        parse(LAST_MODIFIED),
+        parse(last_modified),
     ) {
         (Some(since), Some(modified)) => since >= modified,
         _ => false,

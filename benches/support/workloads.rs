@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::Args;
-use crate::corpus::{self, Shape};
+use crate::corpus::{self, Edition, Shape};
 use crate::files::files_under;
 use crate::measure::{self, Run};
 use crate::server::{Served, Server};
@@ -38,10 +38,15 @@ pub fn corpus_and_server(args: &Args, work: &Path) -> Result<Server> {
         seed: args.seed,
     };
     let started = Instant::now();
-    let written = corpus::generate(&dir, shape)?;
+    let written = corpus::generate(&dir, shape, Edition::First)?;
+    let later = Edition::Later {
+        new: args.new_items,
+    };
+    let later_written = corpus::generate(&dir, shape, later)?;
     println!(
         "Corpus: {} feeds x {} items (seed {}), {} items of which {} cross-feed copies; \
-         {:.1} MB of XML, {:.1} MB gzipped; generated in {:.1} s\n",
+         {:.1} MB of XML, {:.1} MB gzipped. Later edition (the changed re-poll): {} new \
+         items a feed, {:.1} MB of XML. Generated in {:.1} s\n",
         shape.feeds,
         shape.items,
         shape.seed,
@@ -49,18 +54,22 @@ pub fn corpus_and_server(args: &Args, work: &Path) -> Result<Server> {
         written.copies,
         written.xml_bytes as f64 / 1e6,
         written.gzip_bytes as f64 / 1e6,
+        args.new_items,
+        later_written.xml_bytes as f64 / 1e6,
         started.elapsed().as_secs_f64()
     );
-    Ok(Server::start(&dir, shape.feeds)?)
+    Ok(Server::start(&dir, shape.feeds, later)?)
 }
 
-/// The medians of one tool's cold and warm passes.
+/// The medians of one tool's cold, warm and changed passes.
 struct Ingest {
     name: &'static str,
     version: String,
     cold: Run,
     warm: Run,
+    changed: Run,
     warm_served: Served,
+    changed_served: Served,
     stored: Option<Stored>,
 }
 
@@ -101,12 +110,14 @@ fn ingest_tool(
     urls: &[String],
     feedsift: &Path,
 ) -> Result<Ingest> {
-    let (mut colds, mut warms) = (Vec::new(), Vec::new());
-    let (mut warm_served, mut stored) = (Served::default(), None);
+    let (mut colds, mut warms, mut changeds) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut warm_served, mut changed_served) = (Served::default(), Served::default());
+    let mut stored = None;
     for run in 0..runs.max(1) {
         let state = work.join(format!("{}-{run}", tool.name));
         let _ = std::fs::remove_dir_all(&state);
         tool.setup(&state, urls)?;
+        server.serve_first();
         let cold = measure::run(&mut tool.command(&state, feedsift))?;
         let before = server.served();
         let warm = measure::run(&mut tool.command(&state, feedsift))?;
@@ -114,16 +125,24 @@ fn ingest_tool(
         if tool.name == "feedsift" {
             stored = Some(stored_of(&tools::feedsift_db(&state))?);
         }
+        server.serve_later();
+        let before = server.served();
+        let changed = measure::run(&mut tool.command(&state, feedsift))?;
+        changed_served = server.served().since(before);
+        server.serve_first();
         eprintln!(
-            "  run {}: cold {:.2} s{}, warm {:.2} s{}",
+            "  run {}: cold {:.2} s{}, warm {:.2} s{}, changed {:.2} s{}",
             run + 1,
             cold.wall,
-            if cold.ok { "" } else { " (exit status not 0)" },
+            failed(cold),
             warm.wall,
-            if warm.ok { "" } else { " (exit status not 0)" },
+            failed(warm),
+            changed.wall,
+            failed(changed),
         );
         colds.push(cold);
         warms.push(warm);
+        changeds.push(changed);
         std::fs::remove_dir_all(&state)?;
     }
     Ok(Ingest {
@@ -131,9 +150,15 @@ fn ingest_tool(
         version: tool.version(feedsift),
         cold: measure::median(&colds),
         warm: measure::median(&warms),
+        changed: measure::median(&changeds),
         warm_served,
+        changed_served,
         stored,
     })
+}
+
+fn failed(run: Run) -> &'static str {
+    if run.ok { "" } else { " (exit status not 0)" }
 }
 
 fn stored_of(db: &Path) -> Result<Stored> {
@@ -177,6 +202,7 @@ fn print_ingest(results: &[Ingest], items: usize, floor: Run) {
             }
         );
     }
+    print_changed(results);
     println!(
         "\nPeak RSS is never below the bench process's own, copied at the fork (wait4 keeps the larger): `true` shows {:.1} MB.",
         floor.peak_rss_mb
@@ -195,17 +221,40 @@ fn print_ingest(results: &[Ingest], items: usize, floor: Run) {
     }
 }
 
+/// The changed re-poll: the later edition, right after the warm pass.
+fn print_changed(results: &[Ingest]) {
+    println!("\nChanged re-poll (every feed with new items on top and as many old ones gone):\n");
+    println!("| tool | changed wall s | changed CPU s | peak RSS MB | answers |");
+    println!("|---|---:|---:|---:|---|");
+    for r in results {
+        println!(
+            "| {} | {:.2} | {:.2} | {:.1} | {} x 304, {} x 200 |{}",
+            r.version,
+            r.changed.wall,
+            r.changed.cpu,
+            r.changed.peak_rss_mb,
+            r.changed_served.not_modified,
+            r.changed_served.full,
+            failed(r.changed),
+        );
+    }
+}
+
 fn print_ratios(ours: &Ingest, results: &[Ingest]) {
-    println!("\n| feedsift / tool | cold wall | cold CPU | warm wall | warm CPU | peak RSS |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "\n| feedsift / tool | cold wall | cold CPU | warm wall | warm CPU | changed wall | changed CPU | peak RSS |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in results.iter().filter(|r| r.name != "feedsift") {
         println!(
-            "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
             r.name,
             ours.cold.wall / r.cold.wall,
             ours.cold.cpu / r.cold.cpu,
             ours.warm.wall / r.warm.wall,
             ours.warm.cpu / r.warm.cpu.max(0.001),
+            ours.changed.wall / r.changed.wall,
+            ours.changed.cpu / r.changed.cpu.max(0.001),
             ours.cold.peak_rss_mb / r.cold.peak_rss_mb
         );
     }
