@@ -9,9 +9,7 @@ use quick_xml::events::Event;
 /// The `origLink` of each item or entry, in document order; `None` when the document has
 /// none or cannot be read to its end (the links then stay as feed-rs gave them).
 pub fn orig_links(body: &[u8]) -> Option<Vec<Option<String>>> {
-    if !body.windows(8).any(|w| w == b"origLink") {
-        return None;
-    }
+    memchr::memmem::find(body, b"origLink")?;
     let mut reader = Reader::from_reader(body);
     let mut buf = Vec::new();
     let mut links = Vec::new();
