@@ -11,23 +11,31 @@
 //! only when the bytes decode under it without errors, and valid UTF-8 with non-ASCII text wins
 //! over a single-byte label (the usual mislabel: a CMS writing UTF-8 under an old declaration).
 
+use std::borrow::Cow;
+
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
-/// The document as UTF-8, and which encoding it was read as.
+/// The document as UTF-8, and which encoding it was read as. The text borrows the body
+/// when the body is UTF-8 already (the usual case: no copy of a large feed).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    pub text: Cow<'a, str>,
     pub encoding: &'static str,
 }
 
 /// Decodes `body`; `http_charset` is the `charset` of the response's Content-Type, if any.
-pub fn decode(body: &[u8], http_charset: Option<&str>) -> Decoded {
+pub fn decode<'a>(body: &'a [u8], http_charset: Option<&str>) -> Decoded<'a> {
     if let Some(decoded) = decode_utf32(body) {
         return decoded;
     }
     let (encoding, skip) = detect(body, http_charset);
-    let (text, _, _) = encoding.decode(&body[skip..]);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+    let text = match encoding.decode(&body[skip..]).0 {
+        Cow::Borrowed(text) => Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text)),
+        Cow::Owned(text) => match text.strip_prefix('\u{feff}') {
+            Some(rest) => Cow::Owned(rest.to_string()),
+            None => Cow::Owned(text),
+        },
+    };
     Decoded {
         text: without_xml_declaration(text),
         encoding: encoding.name(),
@@ -35,7 +43,7 @@ pub fn decode(body: &[u8], http_charset: Option<&str>) -> Decoded {
 }
 
 /// UTF-32 with a byte-order mark, which the WHATWG encodings (and so encoding_rs) leave out.
-fn decode_utf32(body: &[u8]) -> Option<Decoded> {
+fn decode_utf32(body: &[u8]) -> Option<Decoded<'static>> {
     let (big_endian, name) = match body {
         [0, 0, 0xfe, 0xff, ..] => (true, "UTF-32BE"),
         [0xff, 0xfe, 0, 0, ..] => (false, "UTF-32LE"),
@@ -54,7 +62,7 @@ fn decode_utf32(body: &[u8]) -> Option<Decoded> {
         })
         .collect();
     Some(Decoded {
-        text: without_xml_declaration(text),
+        text: without_xml_declaration(Cow::Owned(text)),
         encoding: name,
     })
 }
@@ -137,16 +145,24 @@ fn declared(body: &[u8]) -> Option<&str> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 /// Removes an XML declaration that comes before the root element: the text is UTF-8 now, and
-/// a declaration after a comment is an error to a strict parser.
-fn without_xml_declaration(mut text: String) -> String {
-    if let Some(declaration) = declaration_range(&text) {
-        text.replace_range(declaration, "");
+/// a declaration after a comment is an error to a strict parser. One at the very start is
+/// cut off without a copy.
+fn without_xml_declaration(text: Cow<'_, str>) -> Cow<'_, str> {
+    let Some(declaration) = declaration_range(&text) else {
+        return text;
+    };
+    match text {
+        Cow::Borrowed(text) if declaration.start == 0 => Cow::Borrowed(&text[declaration.end..]),
+        text => {
+            let mut text = text.into_owned();
+            text.replace_range(declaration, "");
+            Cow::Owned(text)
+        }
     }
-    text
 }
 
 /// Where an XML declaration stands before the root element (after comments only).
@@ -269,6 +285,23 @@ mod tests {
         let decoded = decode(body.as_bytes(), None);
         assert!(decoded.text.starts_with("<!-- generator -->"));
         assert!(!decoded.text.contains("<?xml"));
+    }
+
+    #[test]
+    fn utf8_is_borrowed_and_the_leading_declaration_cut_off() {
+        let body = with_declaration("utf-8");
+        let decoded = decode(body.as_bytes(), Some("utf-8"));
+        assert_eq!(decoded.text, format!("\n{RSS}"));
+        assert!(matches!(decoded.text, Cow::Borrowed(_)));
+        let with_bom = format!("\u{feff}{body}");
+        assert!(matches!(
+            decode(with_bom.as_bytes(), None).text,
+            Cow::Borrowed(_)
+        ));
+        let legacy = encode(&body, encoding_rs::WINDOWS_1252);
+        let legacy = decode(&legacy, Some("windows-1252"));
+        assert!(matches!(legacy.text, Cow::Owned(_)));
+        assert!(legacy.text.starts_with('\n') && !legacy.text.contains("<?xml"));
     }
 
     #[test]
