@@ -215,6 +215,16 @@ CREATE TABLE article_keys_recent (
     r#"
 INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 16);
 "#,
+    // 10: the per-feed reads of each poll come from indexes, not from the rows (docs/
+    // performance.md): an item's small columns after `content_html` sit on the last of its
+    // overflow pages, so looking up an item's raw hash, or a feed's recent edge keys, read
+    // every page of its raw HTML. `items_feed_seen` also serves retention's per-feed
+    // `last_seen_at` ranges, which `items_last_seen_at` served.
+    r#"
+CREATE INDEX items_feed_guid_state ON items(feed_id, guid, raw_hash, article_id, raw_dropped_at);
+CREATE INDEX items_feed_seen ON items(feed_id, last_seen_at, id, guid, edge_keys);
+DROP INDEX items_last_seen_at;
+"#,
 ];
 
 type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;

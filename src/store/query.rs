@@ -92,6 +92,16 @@ pub(super) fn summary(conn: &Connection) -> Result<Summary, StoreError> {
     )?)
 }
 
+/// The edge keys of a feed's most recently seen items. Like [`RAW_HASHES`] and the writer's
+/// item lookup, it reads an index that holds every column it needs (schema 10): the items'
+/// small columns are stored after their raw HTML, on its last overflow page.
+const RECENT_EDGE_KEYS: &str =
+    "SELECT i.guid, i.edge_keys FROM items i JOIN feeds f ON f.id = i.feed_id
+     WHERE f.name = ?1 ORDER BY i.last_seen_at DESC, i.id DESC LIMIT ?2";
+
+const RAW_HASHES: &str = "SELECT i.guid, i.raw_hash FROM items i JOIN feeds f ON f.id = i.feed_id
+     WHERE f.name = ?1 AND i.raw_dropped_at IS NULL";
+
 pub(super) fn boilerplate_sample(
     conn: &Connection,
     feed: &str,
@@ -107,10 +117,7 @@ pub(super) fn boilerplate_sample(
         .flat_map(|k| learn::decode_keys(k))
         .collect();
     let recent = conn
-        .prepare_cached(
-            "SELECT i.guid, i.edge_keys FROM items i JOIN feeds f ON f.id = i.feed_id
-             WHERE f.name = ?1 ORDER BY i.last_seen_at DESC, i.id DESC LIMIT ?2",
-        )?
+        .prepare_cached(RECENT_EDGE_KEYS)?
         .query_map(params![feed, recent as i64], |r| {
             Ok(ItemKeys {
                 guid: r.get(0)?,
@@ -131,10 +138,7 @@ pub(super) fn raw_hashes(
     feed: &str,
 ) -> Result<HashMap<String, String>, StoreError> {
     Ok(conn
-        .prepare_cached(
-            "SELECT i.guid, i.raw_hash FROM items i JOIN feeds f ON f.id = i.feed_id
-             WHERE f.name = ?1 AND i.raw_dropped_at IS NULL",
-        )?
+        .prepare_cached(RAW_HASHES)?
         .query_map([feed], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?)
 }
@@ -256,4 +260,40 @@ pub(super) fn article_sources(
         })?
         .collect::<Result<_, _>>()?;
     Ok(Some(article))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> String {
+        conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(params, |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("; ")
+    }
+
+    #[test]
+    fn per_feed_reads_never_touch_the_item_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::migrate(&mut conn, ":memory:").unwrap();
+        let recent = plan(&conn, RECENT_EDGE_KEYS, params!["f", 10]);
+        assert!(
+            recent.contains("COVERING INDEX items_feed_seen") && !recent.contains("TEMP B-TREE"),
+            "{recent}"
+        );
+        let hashes = plan(&conn, RAW_HASHES, ["f"]);
+        assert!(
+            hashes.contains("COVERING INDEX items_feed_guid_state"),
+            "{hashes}"
+        );
+        let item = plan(&conn, super::super::write::SAME_ITEM, params![1, "g"]);
+        assert!(
+            item.contains("COVERING INDEX items_feed_guid_state"),
+            "{item}"
+        );
+    }
 }

@@ -189,6 +189,11 @@ fn ingest_item<'b>(
     Ok(())
 }
 
+/// From an index that holds all three columns (schema 10): the row's `raw_hash` is stored
+/// after its raw HTML.
+pub(super) const SAME_ITEM: &str = "SELECT id, article_id, raw_hash FROM items
+     INDEXED BY items_feed_guid_state WHERE feed_id = ?1 AND guid = ?2";
+
 /// The stored item with this feed and guid, and the hash of what it carried.
 fn same_item(
     tx: &Transaction<'_>,
@@ -196,9 +201,7 @@ fn same_item(
     guid: &str,
 ) -> Result<Option<(KnownItem, String)>, StoreError> {
     Ok(tx
-        .prepare_cached(
-            "SELECT id, article_id, raw_hash FROM items WHERE feed_id = ?1 AND guid = ?2",
-        )?
+        .prepare_cached(SAME_ITEM)?
         .query_row(params![feed_id, guid], |r| {
             Ok((
                 KnownItem {
