@@ -8,7 +8,7 @@ use libmimalloc_sys as mi;
 use rusqlite::ffi;
 
 #[test]
-fn sqlite_allocates_from_mimalloc_with_prompt_purging() {
+fn sqlite_allocates_from_mimalloc_with_prompt_purging_and_no_statistics() {
     assert!(use_private_heap(), "SQLite refused the allocator");
     assert!(use_private_heap(), "a second call gives the first answer");
 
@@ -20,6 +20,8 @@ fn sqlite_allocates_from_mimalloc_with_prompt_purging() {
             mi::mi_is_in_heap_region(p),
             "SQLite allocated outside mimalloc"
         );
+        // No memory statistics: the block is not counted (no global mutex per allocation).
+        assert_eq!(ffi::sqlite3_memory_used(), 0);
         ffi::sqlite3_free(p);
         // Purging at once (heap.rs sets the option by position; its unit test checks it).
         assert_eq!(mi::mi_option_get(15), 0);
