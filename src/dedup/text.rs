@@ -291,7 +291,7 @@ fn minhash(shingles: &[u64]) -> [u64; BANDS * ROWS] {
     let seeds: [u64; BANDS * ROWS] = std::array::from_fn(|i| mix(0x4d49_4e48_4153_4800 + i as u64));
     let mut mins = [u64::MAX; BANDS * ROWS];
     for &s in shingles {
-        for (min, seed) in mins.iter_mut().zip(seeds) {
+        for (min, seed) in mins.iter_mut().zip(&seeds) {
             *min = (*min).min(mix(s ^ seed));
         }
     }
