@@ -6,6 +6,7 @@
 //! Its `text` is what the rules read: whitespace collapsed, `<br>` as a space.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use ego_tree::NodeId;
 use scraper::{Html, Node};
@@ -36,6 +37,30 @@ impl Segment {
     }
 }
 
+/// A set of a document's nodes. A node id is an index into the tree, so one multiplication
+/// hashes it well; std's SipHash cost more than the sets' other work, and the segments are
+/// built again after every cut.
+type NodeSet = HashSet<NodeId, BuildHasherDefault<NodeIdHasher>>;
+
+#[derive(Default)]
+struct NodeIdHasher(u64);
+
+impl Hasher for NodeIdHasher {
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_usize(usize::from(b));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The segments of `doc` that hold any text, in document order.
 pub(super) fn segments(doc: &Html) -> Vec<Segment> {
     let holders = block_holders(doc);
@@ -45,8 +70,8 @@ pub(super) fn segments(doc: &Html) -> Vec<Segment> {
 }
 
 /// Elements that are blocks or contain one: these split runs instead of joining them.
-fn block_holders(doc: &Html) -> HashSet<NodeId> {
-    let mut holders = HashSet::new();
+fn block_holders(doc: &Html) -> NodeSet {
+    let mut holders = NodeSet::default();
     for node in doc.tree.nodes() {
         if let Node::Element(el) = node.value()
             && is_block(el.name())
@@ -61,7 +86,7 @@ fn block_holders(doc: &Html) -> HashSet<NodeId> {
     holders
 }
 
-fn collect(parent: ego_tree::NodeRef<'_, Node>, holders: &HashSet<NodeId>, out: &mut Vec<Segment>) {
+fn collect(parent: ego_tree::NodeRef<'_, Node>, holders: &NodeSet, out: &mut Vec<Segment>) {
     let mut run: Vec<NodeId> = Vec::new();
     for child in parent.children() {
         let splits = match child.value() {
@@ -226,7 +251,7 @@ pub(super) fn truncate(doc: &mut Html, segment: &Segment, keep: usize) {
 
 /// Nodes of the segment after `cut` in document order, except `cut`'s ancestors.
 fn nodes_after(doc: &Html, segment: &Segment, cut: NodeId) -> Vec<NodeId> {
-    let ancestors: HashSet<NodeId> = doc
+    let ancestors: NodeSet = doc
         .tree
         .get(cut)
         .map(|n| n.ancestors().map(|a| a.id()).collect())
