@@ -235,9 +235,14 @@ impl SimpleRun<'_> {
 /// No space but single ASCII ones, no control character, nothing invisible.
 fn is_simple(words: &str) -> bool {
     if words.is_ascii() {
-        // Without an early exit, so that the loop is vectorized.
-        let controls = words.bytes().fold(false, |seen, b| seen | (b < b' '));
-        return !controls && !words.contains("  ");
+        // Without early exits, so that the loops are vectorized.
+        let bytes = words.as_bytes();
+        let controls = bytes.iter().fold(false, |seen, &b| seen | (b < b' '));
+        let doubled = bytes
+            .iter()
+            .zip(&bytes[1..])
+            .fold(false, |seen, (&a, &b)| seen | ((a == b' ') & (b == b' ')));
+        return !controls && !doubled;
     }
     let mut after_space = false;
     for (i, &b) in words.as_bytes().iter().enumerate() {
@@ -401,6 +406,9 @@ mod tests {
             "x\u{ad}y",
             "  ",
             "",
+            // Long enough for the vectorized checks, a double space late in the text.
+            "words and more words, then words again and a last  one",
+            "words and more words, then words again and a last one.",
         ] {
             let collapsed: Vec<&str> = split_spaces(text).filter(|w| !w.is_empty()).collect();
             let simple = SimpleRun::of(text);
