@@ -214,15 +214,16 @@ fn answer(
         Some(rest) => (true, rest),
         None => (false, request.path.as_str()),
     };
+    // One read of the switch per request, so a request never mixes two editions.
+    let edition = if small { &files.first } else { files.now() };
     let feed = number
         .strip_prefix("/f")
         .and_then(|p| p.strip_suffix(".xml"))
         .and_then(|n| n.parse::<usize>().ok())
-        .filter(|&i| small || i < files.now().etags.len());
+        .filter(|&i| small || i < edition.etags.len());
     let Some(feed) = feed else {
         return out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     };
-    let edition = if small { &files.first } else { files.now() };
     let last_modified = edition.last_modified;
     let etag = if small {
         format!("\"small-{feed}\"")
