@@ -43,7 +43,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "w" | "week" | "weeks" => n * 604_800.0,
         _ => return Err(bad()),
     };
-    Ok(Duration::from_secs_f64(seconds))
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("`{text}` is longer than a duration can be; write e.g. \"365d\""))
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {
@@ -60,7 +61,13 @@ fn parse_size(text: &str) -> Result<u64, String> {
         "gib" | "g" => 1024.0 * 1024.0 * 1024.0,
         _ => return Err(bad()),
     };
-    Ok((n * factor) as u64)
+    let bytes = n * factor;
+    if bytes >= u64::MAX as f64 {
+        return Err(format!(
+            "`{text}` is larger than a size can be (16 EiB); write e.g. \"10 MiB\""
+        ));
+    }
+    Ok(bytes as u64)
 }
 
 #[cfg(test)]
@@ -75,5 +82,16 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("5 fortnights").is_err());
+    }
+
+    #[test]
+    fn values_beyond_range_are_errors_not_panics() {
+        let long = parse_duration("99999999999999999999d").unwrap_err();
+        assert!(long.contains("99999999999999999999d"), "{long}");
+        assert!(parse_duration("100000000000w").is_ok());
+        assert!(parse_duration("18446744073709551616000").is_err());
+        let large = parse_size("99999999999999999999 GiB").unwrap_err();
+        assert!(large.contains("99999999999999999999 GiB"), "{large}");
+        assert_eq!(parse_size("1 GiB"), Ok(1 << 30));
     }
 }
