@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::Args;
 use crate::corpus::{self, Edition, Shape};
-use crate::files::files_under;
+use crate::files::{files_under, read_maybe_gzipped};
 use crate::measure::{self, Run};
 use crate::server::{Served, Server};
 use crate::tools::{self, Tool};
@@ -368,14 +368,9 @@ fn pages(corpus: &Path) -> Documents {
     let mut html = Vec::new();
     for path in files_under(&corpus.join("extraction")) {
         let name = path.to_string_lossy();
-        let bytes = if name.ends_with(".html.gz") {
-            gunzip(&path)
-        } else if name.ends_with(".html") && !name.ends_with("expected.html") {
-            std::fs::read(&path).ok()
-        } else {
-            None
-        };
-        if let Some(bytes) = bytes {
+        let is_page = (name.ends_with(".html") || name.ends_with(".html.gz"))
+            && !name.ends_with("expected.html");
+        if let Some(bytes) = is_page.then(|| read_maybe_gzipped(&path)).flatten() {
             html.push(String::from_utf8_lossy(&bytes).into_owned());
         }
     }
@@ -390,12 +385,9 @@ fn feed_items(corpus: &Path) -> Documents {
     let base = url::Url::parse("https://example.com/").expect("static URL");
     let mut html = Vec::new();
     for path in files_under(&corpus.join("feeds")) {
-        let bytes = if path.extension().is_some_and(|e| e == "gz") {
-            gunzip(&path)
-        } else {
-            std::fs::read(&path).ok()
-        };
-        let Some(feed) = bytes.and_then(|b| feedsift::parse::parse_feed(&b, &base).ok()) else {
+        let Some(feed) =
+            read_maybe_gzipped(&path).and_then(|b| feedsift::parse::parse_feed(&b, &base).ok())
+        else {
             continue;
         };
         html.extend(
@@ -408,14 +400,4 @@ fn feed_items(corpus: &Path) -> Documents {
         label: "feed items (feeds/)",
         html,
     }
-}
-
-fn gunzip(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).ok()?;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_end(&mut out)
-        .ok()?;
-    Some(out)
 }

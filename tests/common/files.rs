@@ -1,4 +1,5 @@
-//! Walking a folder: shared by the tests and the bench (`benches/`, by `#[path]`).
+//! Walking a folder and reading its files: shared by the tests, the bench (`benches/`) and
+//! the quick parser's unit tests (`src/clean/quick_tests.rs`), the last two by `#[path]`.
 
 use std::path::{Path, PathBuf};
 
@@ -18,4 +19,18 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// A file's bytes, gunzipped if its name ends in `.gz`; `None` if it cannot be read.
+pub fn read_maybe_gzipped(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    if path.extension().is_none_or(|e| e != "gz") {
+        return std::fs::read(path).ok();
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut out)
+        .ok()?;
+    Some(out)
 }
