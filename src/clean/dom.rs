@@ -68,7 +68,7 @@ pub(super) fn is_block(name: &str) -> bool {
 /// Parses a fragment and decodes the second level of entities feeds often carry
 /// (`&amp;#8217;`), outside `<pre>`, so that rules, text and HTML all see the same characters.
 pub(super) fn parse(html: &str) -> Html {
-    let mut doc = Html::parse_fragment(html);
+    let mut doc = super::quick::parse(html).unwrap_or_else(|| Html::parse_fragment(html));
     let escaped: Vec<NodeId> = doc
         .tree
         .nodes()

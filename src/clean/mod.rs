@@ -17,6 +17,7 @@ mod body;
 mod boilerplate;
 mod dom;
 pub mod learn;
+mod quick;
 mod rules;
 mod sanitize;
 mod segments;

@@ -1,0 +1,233 @@
+//! The quick parser against html5ever: wherever it gives a tree, the tree must be the one
+//! `Html::parse_fragment` builds, node for node and id for id.
+
+use std::path::Path;
+
+use ego_tree::NodeRef;
+use proptest::prelude::*;
+use scraper::{Html, Node};
+
+use super::parse;
+
+#[path = "../../tests/common/files.rs"]
+mod files;
+
+/// Every node in arena order (orphans included), with its links and value.
+fn describe_tree(doc: &Html) -> Vec<String> {
+    doc.tree.nodes().map(describe_node).collect()
+}
+
+fn describe_node(node: NodeRef<'_, Node>) -> String {
+    let id = |n: Option<NodeRef<'_, Node>>| n.map(|n| format!("{:?}", n.id()));
+    let links = format!(
+        "{:?} parent={:?} first={:?} next={:?}",
+        node.id(),
+        id(node.parent()),
+        id(node.first_child()),
+        id(node.next_sibling())
+    );
+    let value = match node.value() {
+        Node::Element(el) => {
+            let attrs: Vec<String> = el
+                .attrs
+                .iter()
+                .map(|(name, value)| format!("{}:{}={:?}", &*name.ns, &*name.local, &**value))
+                .collect();
+            format!("<{}:{} {attrs:?}>", &*el.name.ns, &*el.name.local)
+        }
+        Node::Text(t) => format!("text {:?}", &*t.text),
+        Node::Comment(c) => format!("comment {:?}", &*c.comment),
+        other => format!("{other:?}"),
+    };
+    format!("{links} {value}")
+}
+
+/// `Some(true)` if the quick parser took `html` and built html5ever's tree, `Some(false)` if
+/// it declined; panics with both trees if it built another.
+fn check(html: &str) -> bool {
+    let Some(quick) = parse(html) else {
+        return false;
+    };
+    let expected = describe_tree(&Html::parse_fragment(html));
+    let got = describe_tree(&quick);
+    assert_eq!(
+        got, expected,
+        "quick parse differs from html5ever for {html:?}"
+    );
+    true
+}
+
+#[test]
+fn common_markup_is_parsed_as_html5ever_does() {
+    let accepted = [
+        "",
+        "plain text",
+        "<p>One <em>two</em> <a href=\"https://x.example/?a=1&amp;b=2\">three</a>.</p><p>Four</p>",
+        "<p>Unclosed<p>paragraphs<p>close each other",
+        "<p>A list follows<ul><li>one<li>two</li><li>three</ul>",
+        "<dl><dt>term<dd>definition<dt>next</dl>",
+        "<figure><img src=\"a.png\" alt=\"A &quot;b&quot;\"><figcaption>Cap</figcaption></figure>",
+        "<pre>\nkept\n  indented</pre><pre>&#10;two</pre><pre><b>\nx</b></pre>",
+        "<p>Break<br>line<br/>and <img src=x width=1 height='1'/> <hr> rule",
+        "<h2>Head <span>x</span></h2><p>t&nbsp;&mdash;&#8217;&#x2019;&#150;&#0;&#xD800;&#1114112;</p>",
+        "<p>A &amp; B &lt;tag&gt; AT&T &foo; a&b; &#128512; &notin; &NotNestedLessLess;</p>",
+        "<!-- a comment --><p>x<!----></p><!-- <!-- nested -- dashes -->",
+        "a < b <3 and 1<2 <",
+        "<P CLASS=\"Big\" Data-X=1>Upper</P>",
+        "line\r\nbreaks\rhere<p title=\"a\r\nb\">x</p>",
+        "<div><p>in div</p>\n<blockquote><p>quote<div>block in p</div></blockquote></div>",
+        "<picture><source srcset=\"a.webp\"><img src=\"a.jpg\"></picture>",
+        "<b><b><b><b>deep</b></b></b></b>",
+        "<ul>\n  <li>a<ul><li>nested</ul>\n  <li>b\n</ul>",
+        "<p><a href=x>link <em>em</em></a> <code>&lt;x&gt;</code></p>",
+        "<h2><div>block in heading</div></h2><h3>x</h3>",
+        "<li>a<p>b<li>c",
+        "<div><p>implied end</div><ol><li><p>x</ol><dl><dt>t<dd><p>d</dl><h2><p>h</h2>",
+        "<a href=\"x\" title=''>empty title</a><a href=y target=_blank>z</a>",
+    ];
+    for html in accepted {
+        assert!(check(html), "declined {html:?}");
+    }
+}
+
+#[test]
+fn markup_html5ever_repairs_is_left_to_it() {
+    let declined = [
+        "<p>one <em>two</p> three",
+        "<b><i>x</b></i>",
+        "<table><tr><td>x</td></tr></table>",
+        "<script>a < b</script>",
+        "<p>Intro<div>block</div></p>",
+        "<p><em>x<div>y</div></em></p>",
+        "<a href=1>one <a href=2>two</a></a>",
+        "<h2>a<h3>b</h3></h2>",
+        "<div/>text",
+        "</p>",
+        "</br>",
+        "<br></br>",
+        "<p a=1 a=2>dup</p>",
+        "<p a=\"1\"b=2>x</p>",
+        "<p \"a>x</p>",
+        "<p a=b\"c>x</p>",
+        "<!DOCTYPE html><p>x",
+        "<![CDATA[x]]>",
+        "<?php x ?>",
+        "<!-->",
+        "<!-- x --!> y -->",
+        "<!-- unclosed",
+        "&copy2 &amp",
+        "&#; &#x; &#12 &#123456789;",
+        "<p>nul\0</p>",
+        "<custom-el>x</custom-el>",
+        "<li><ul></li>",
+        "<div><em>x</div>",
+        "<h2>x</h3>",
+        "<svg><path/></svg>",
+        "<p>unterminated <a href=\"x",
+        "<p",
+        "</p x>",
+        "<p/ >",
+    ];
+    for html in declined {
+        assert!(!check(html), "accepted {html:?}");
+    }
+}
+
+/// Fragments from a small grammar of the markup feeds carry, often broken on purpose.
+fn fragment() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => "[a-zA-Z ,.\n]{0,12}",
+        1 => prop::sample::select(vec![
+            "&amp;", "&lt;", "&nbsp;", "&#8217;", "&#x201C;", "&#150;", "&#0;", "&copy",
+            "&copy;", "&foo;", "& ", "&", "<", "< ", "<3", "\r\n", "\r", "<!-- c -->", "<!---->",
+            "<!-->", "<!", "</", "</ p>", "\u{e9}", "\u{1F600}",
+        ])
+        .prop_map(str::to_string),
+        3 => (
+            prop::sample::select(vec![
+                "p", "P", "div", "span", "em", "a", "b", "i", "li", "ul", "ol", "dd", "dt",
+                "dl", "h2", "h3", "pre", "br", "img", "hr", "blockquote", "figure", "code",
+                "table", "td", "script", "font", "source", "picture", "nobr", "x-y",
+            ]),
+            prop::sample::select(vec![
+                "", " class=\"c\"", " href='h?a=1&b=2'", " src=x", " a=1 a=2", " title=\"&quot;q&quot;\"",
+                " data-x", " /", "/", " x=\"1\"y=2", " alt=\"a\r\nb\"", " HREF=U",
+            ]),
+            prop::bool::ANY,
+        )
+            .prop_map(|(name, attrs, end)| match end {
+                true => format!("</{name}>"),
+                false => format!("<{name}{attrs}>"),
+            }),
+    ];
+    prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn generated_fragments_parse_as_html5ever_does(html in fragment()) {
+        check(&html);
+    }
+}
+
+/// The publisher fixtures and, when `../shared` is there, every feed item and article page
+/// of the corpus: each tree the quick parser builds is html5ever's.
+#[test]
+fn corpus_documents_parse_as_html5ever_does() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut documents = fixture_items(&root.join("tests/fixtures/publishers"));
+    let corpus = root.join("../shared/corpus");
+    if corpus.is_dir() {
+        documents.extend(fixture_items(&corpus.join("feeds")));
+        documents.extend(pages(&corpus.join("extraction")));
+    } else {
+        eprintln!("skipped the corpus part: {} is not there", corpus.display());
+    }
+    let accepted = documents.iter().filter(|html| check(html)).count();
+    eprintln!(
+        "quick parser took {accepted} of {} documents",
+        documents.len()
+    );
+    assert!(
+        accepted * 2 > documents.len(),
+        "{accepted} of {}",
+        documents.len()
+    );
+}
+
+fn fixture_items(dir: &Path) -> Vec<String> {
+    let base = url::Url::parse("https://example.com/").expect("a valid URL");
+    let mut out = Vec::new();
+    for path in files::files_under(dir) {
+        let Some(feed) = files::read_maybe_gzipped(&path)
+            .and_then(|bytes| crate::parse::parse_feed(&bytes, &base).ok())
+        else {
+            continue;
+        };
+        for item in feed.items {
+            out.extend(item.content_html);
+            out.extend(item.summary_html);
+            out.push(item.title_html);
+        }
+    }
+    out
+}
+
+fn pages(dir: &Path) -> Vec<String> {
+    files::files_under(dir)
+        .into_iter()
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            (name.ends_with(".html") || name.ends_with(".html.gz"))
+                && !name.ends_with("expected.html")
+        })
+        .filter_map(|p| files::read_maybe_gzipped(&p))
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .collect()
+}
