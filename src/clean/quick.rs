@@ -19,17 +19,26 @@ use scraper::{Html, HtmlTreeSink};
 
 /// Parses `html` as `Html::parse_fragment` would, if it is within the subset this handles.
 pub(super) fn parse(html: &str) -> Option<Html> {
-    if memchr::memchr(0, html.as_bytes()).is_some() {
-        return None;
+    parse_or_stop(html).ok()
+}
+
+/// The tree, or the byte offset (after newline normalization) where the parser gave up.
+fn parse_or_stop(html: &str) -> Result<Html, usize> {
+    if let Some(nul) = memchr::memchr(0, html.as_bytes()) {
+        return Err(nul);
     }
+    // html5ever's tokenizer drops a byte order mark at the start.
+    let html = html.strip_prefix('\u{FEFF}').unwrap_or(html);
     let input = normalize_newlines(html);
     let mut builder = Builder::new();
-    Tokenizer {
+    let mut tokenizer = Tokenizer {
         input: &input,
         pos: 0,
+    };
+    match tokenizer.run(&mut builder) {
+        Some(()) => Ok(builder.finish()),
+        None => Err(tokenizer.pos),
     }
-    .run(&mut builder)?;
-    Some(builder.finish())
 }
 
 /// html5ever's input stream turns CR LF and lone CR into LF before it tokenizes.
@@ -43,7 +52,8 @@ fn normalize_newlines(html: &str) -> Cow<'_, str> {
 /// How html5ever's "in body" insertion mode treats an element this parser accepts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
-    /// Inserted where it stands (`span`, `em`, `a`, ...).
+    /// Inserted where it stands: `span`, `em`, `a`, and every name the spec has no rule for
+    /// (`o:p`, custom elements).
     Inline,
     /// Closes an open `p` first (`div`, `ul`, `blockquote`, ...).
     Block,
@@ -55,10 +65,22 @@ enum Kind {
     ListItem,
     /// `dd` and `dt`: close an open `dd` or `dt`, then a `p`.
     DefinitionItem,
-    /// `br`, `img`, `wbr`, `source`: no content, never on the stack.
+    /// `br`, `img`, `source`, `meta`, ...: no content, never on the stack.
     Void,
     /// `hr`: closes a `p`, then as `Void`.
     Rule,
+    /// `iframe`, `style`, `script`, `noscript`, ...: everything up to the end tag is text.
+    RawText,
+    /// `title`: text with character references, up to the end tag.
+    EscapableText,
+    /// `form`: closes a `p`; a second one while the first is open is ignored.
+    Form,
+    /// `button`: not inside another.
+    Button,
+    /// `head` and `body`, which html5ever ignores inside a fragment.
+    Ignored,
+    /// `html`: ignored, but its attributes go to the root.
+    Html,
     /// The fragment's `html` root at the bottom of the stack.
     Root,
 }
@@ -66,10 +88,8 @@ enum Kind {
 impl Kind {
     fn of(name: &str) -> Option<Kind> {
         Some(match name {
-            "a" | "abbr" | "b" | "bdi" | "bdo" | "big" | "cite" | "code" | "data" | "del"
-            | "dfn" | "em" | "font" | "i" | "ins" | "kbd" | "mark" | "picture" | "q" | "s"
-            | "samp" | "small" | "span" | "strike" | "strong" | "sub" | "sup" | "time" | "tt"
-            | "u" | "var" => Kind::Inline,
+            "a" | "b" | "big" | "code" | "em" | "font" | "i" | "s" | "small" | "strike"
+            | "strong" | "tt" | "u" => Kind::Inline,
             "address" | "article" | "aside" | "blockquote" | "center" | "details" | "dir"
             | "div" | "dl" | "figcaption" | "figure" | "footer" | "header" | "hgroup" | "main"
             | "menu" | "nav" | "ol" | "section" | "summary" | "ul" => Kind::Block,
@@ -78,8 +98,29 @@ impl Kind {
             "pre" | "listing" => Kind::Pre,
             "li" => Kind::ListItem,
             "dd" | "dt" => Kind::DefinitionItem,
-            "br" | "img" | "wbr" | "source" => Kind::Void,
+            "br" | "img" | "wbr" | "area" | "embed" | "keygen" | "input" | "source" | "param"
+            | "track" | "base" | "basefont" | "bgsound" | "link" | "meta" => Kind::Void,
             "hr" => Kind::Rule,
+            "iframe" | "noembed" | "noframes" | "noscript" | "style" | "script" => Kind::RawText,
+            "title" | "textarea" => Kind::EscapableText,
+            "form" => Kind::Form,
+            "button" => Kind::Button,
+            "head" | "body" => Kind::Ignored,
+            "html" => Kind::Html,
+            // Names with rules of their own in html5ever's tree builder, not followed here:
+            // tables, forms and controls, foreign content, templates, ruby, and the rest.
+            "applet" | "caption" | "col" | "colgroup" | "dialog" | "fieldset" | "frame"
+            | "frameset" | "image" | "marquee" | "math" | "nobr" | "object" | "optgroup"
+            | "option" | "plaintext" | "rb" | "rp" | "rt" | "rtc" | "search" | "select" | "svg"
+            | "table" | "tbody" | "td" | "template" | "tfoot" | "th" | "thead" | "tr" | "xmp" => {
+                return None;
+            }
+            _ if name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')) =>
+            {
+                Kind::Inline
+            }
             _ => return None,
         })
     }
@@ -100,8 +141,15 @@ impl Kind {
             Kind::Inline => false,
             Kind::Block => !matches!(name, "address" | "div"),
             Kind::P => false,
+            // `noscript`, `noembed` and `noframes` are not special; `iframe`, `style`,
+            // `script` and `title` are.
+            Kind::RawText => !matches!(name, "noscript" | "noembed" | "noframes"),
             _ => true,
         }
+    }
+
+    fn reads_raw_text(self) -> bool {
+        matches!(self, Kind::RawText | Kind::EscapableText)
     }
 }
 
@@ -116,8 +164,10 @@ struct Builder {
     sink: HtmlTreeSink,
     stack: Vec<Open>,
     text: String,
-    /// Set by `pre` and `listing`: a newline that starts the next token is dropped.
+    /// Set by `pre`, `listing` and `textarea`: a newline that starts the next token is dropped.
     ignore_lf: bool,
+    /// html5ever's form element pointer: set by `<form>`, cleared by `</form>`.
+    form_open: bool,
 }
 
 impl Builder {
@@ -146,6 +196,7 @@ impl Builder {
             stack,
             text: String::new(),
             ignore_lf: false,
+            form_open: false,
         }
     }
 
@@ -184,13 +235,23 @@ impl Builder {
         self.sink.append(&parent, NodeOrText::AppendNode(comment));
     }
 
+    /// A start tag; html5ever ignores the self-closing flag of a non-void element.
     fn start_tag(&mut self, tag: StartTag) -> Option<()> {
         self.flush_text();
-        if tag.self_closing && !tag.kind.is_void() {
-            return None;
+        match tag.kind {
+            Kind::Ignored => return Some(()),
+            Kind::Form if self.form_open => return Some(()),
+            Kind::Html => {
+                let root = self.stack[0].id;
+                self.sink.add_attrs_if_missing(&root, tag.attrs);
+                return Some(());
+            }
+            _ => {}
         }
         match tag.kind {
-            Kind::Block | Kind::P | Kind::Pre | Kind::Rule => self.close_p()?,
+            Kind::Block | Kind::P | Kind::Pre | Kind::Rule | Kind::Form => self.close_p()?,
+            // A button inside a button closes the first: not handled here.
+            Kind::Button if self.stack.iter().any(|e| e.kind == Kind::Button) => return None,
             Kind::Heading => {
                 self.close_p()?;
                 if self.current().kind == Kind::Heading {
@@ -206,8 +267,17 @@ impl Builder {
                     return None;
                 }
             }
-            Kind::Inline | Kind::Void | Kind::Root => {}
+            Kind::Inline
+            | Kind::Button
+            | Kind::Void
+            | Kind::RawText
+            | Kind::EscapableText
+            | Kind::Ignored
+            | Kind::Html
+            | Kind::Root => {}
         }
+        self.ignore_lf = tag.kind == Kind::Pre || tag.name == local_name!("textarea");
+        self.form_open |= tag.kind == Kind::Form;
         let id = self.sink.create_element(
             html_name(tag.name.clone()),
             tag.attrs,
@@ -222,7 +292,6 @@ impl Builder {
                 kind: tag.kind,
             });
         }
-        self.ignore_lf = tag.kind == Kind::Pre;
         Some(())
     }
 
@@ -264,13 +333,18 @@ impl Builder {
 
     /// An end tag that closes the current element, or for a block the nearest open one of
     /// its name above which only elements with implied end tags are open (`<li>a</ul>`,
-    /// `<div><p>a</div>`); html5ever repairs anything else.
+    /// `<div><p>a</div>`), or one html5ever ignores; it repairs anything else.
     fn end_tag(&mut self, name: &str) -> Option<()> {
         self.flush_text();
-        let depth = self.stack.iter().rposition(|e| &*e.name == name)?;
+        if name == "form" {
+            return self.end_form();
+        }
+        let Some(depth) = self.stack.iter().rposition(|e| &*e.name == name) else {
+            return self.end_tag_of_closed(name);
+        };
         let open = &self.stack[depth];
         if open.kind == Kind::Root {
-            return None;
+            return Some(());
         }
         if depth + 1 == self.stack.len() {
             self.stack.pop();
@@ -283,17 +357,81 @@ impl Builder {
         // the list item scope and html5ever ignores the tag. The implied-tags check covers it.
         self.close_with_implied(depth)
     }
+
+    /// `</form>` clears the form pointer and closes the form, which the simple cases here
+    /// find on top of the stack once the implied end tags are generated.
+    fn end_form(&mut self) -> Option<()> {
+        let was_open = std::mem::take(&mut self.form_open);
+        let Some(depth) = self.stack.iter().rposition(|e| e.kind == Kind::Form) else {
+            return (!was_open).then_some(());
+        };
+        if !was_open {
+            return None;
+        }
+        self.close_with_implied(depth)
+    }
+
+    /// An end tag with no open element of its name: html5ever ignores it, except `</p>`
+    /// (an empty `p`), `</br>` (a `br`) and a heading's (which closes any open heading).
+    fn end_tag_of_closed(&mut self, name: &str) -> Option<()> {
+        match name {
+            "p" | "br" => {
+                let element = self.sink.create_element(
+                    html_name(LocalName::from(name)),
+                    Vec::new(),
+                    ElementFlags::default(),
+                );
+                let parent = self.current().id;
+                self.sink.append(&parent, NodeOrText::AppendNode(element));
+                Some(())
+            }
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                (!self.stack.iter().any(|e| e.kind == Kind::Heading)).then_some(())
+            }
+            _ => Some(()),
+        }
+    }
 }
 
 fn html_name(local: LocalName) -> QualName {
     QualName::new(None, ns!(html), local)
 }
 
+/// Whether `<script` (any case) occurs in `text`.
+fn contains_script_tag(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), b"<").any(|at| {
+        text.as_bytes()
+            .get(at + 1..at + 7)
+            .is_some_and(|n| n.eq_ignore_ascii_case(b"script"))
+    })
+}
+
+/// Where `</name` (any case) next starts in `text` followed by a space, `/` or `>`, as the
+/// tokenizer ends raw text; and where the name ends.
+fn find_end_tag(text: &str, name: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&bytes[from..], b"</") {
+        let start = from + found;
+        let name_end = start + 2 + name.len();
+        let named = bytes
+            .get(start + 2..name_end)
+            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()));
+        let closed = bytes
+            .get(name_end)
+            .is_some_and(|&b| is_space(b) || b == b'/' || b == b'>');
+        if named && closed {
+            return Some((start, name_end));
+        }
+        from = start + 2;
+    }
+    None
+}
+
 struct StartTag {
     name: LocalName,
     kind: Kind,
     attrs: Vec<Attribute>,
-    self_closing: bool,
 }
 
 /// The tokenizer's part: splits the input into text, tags and comments, decoding character
@@ -320,19 +458,28 @@ impl Tokenizer<'_> {
             }
             if rest[0] == b'&' {
                 decoded.clear();
-                self.char_ref(&mut decoded)?;
+                self.char_ref(&mut decoded, false)?;
                 builder.push_text(&decoded);
                 continue;
             }
             match rest.get(1) {
                 Some(b) if b.is_ascii_alphabetic() => {
                     let tag = self.start_tag()?;
+                    let raw = tag
+                        .kind
+                        .reads_raw_text()
+                        .then(|| (tag.name.clone(), tag.kind));
                     builder.start_tag(tag)?;
+                    if let Some((name, kind)) = raw {
+                        self.raw_text(builder, &name, kind)?;
+                    }
                 }
                 Some(b'/') => {
                     let name = self.end_tag()?;
                     builder.end_tag(&name)?;
                 }
+                // An ignored token still takes the place of a newline after `<pre>`.
+                Some(b'!') if self.skip_doctype() => builder.flush_text(),
                 Some(b'!') => {
                     let text = self.comment()?;
                     builder.comment(text);
@@ -343,6 +490,51 @@ impl Tokenizer<'_> {
                     builder.push_text("<");
                     self.pos += 1;
                 }
+            }
+        }
+        Some(())
+    }
+
+    /// The content of `iframe`, `style`, `script`, `title`, ... up to the end tag that closes
+    /// it (any case), which pops the element; character references are decoded in `title`
+    /// only. Not handled here: a script with both `<!--` and `<script` in it (where the
+    /// tokenizer's double escaping begins), and an element left open at the end of the input.
+    fn raw_text(&mut self, builder: &mut Builder, name: &str, kind: Kind) -> Option<()> {
+        let rest = &self.input[self.pos..];
+        let (end, after_name) = find_end_tag(rest, name)?;
+        let content = &rest[..end];
+        if name == "script" && content.contains("<!--") && contains_script_tag(content) {
+            return None;
+        }
+        if kind == Kind::EscapableText {
+            let mut decoded = String::new();
+            Tokenizer {
+                input: content,
+                pos: 0,
+            }
+            .decode_text(&mut decoded)?;
+            builder.push_text(&decoded);
+        } else {
+            builder.push_text(content);
+        }
+        self.pos += after_name;
+        self.skip_spaces();
+        if self.peek()? != b'>' {
+            return None;
+        }
+        self.pos += 1;
+        builder.end_tag(name)
+    }
+
+    /// Text with character references decoded, to the end of the input.
+    fn decode_text(&mut self, out: &mut String) -> Option<()> {
+        while self.pos < self.input.len() {
+            let rest = &self.input.as_bytes()[self.pos..];
+            let stop = memchr::memchr(b'&', rest).unwrap_or(rest.len());
+            out.push_str(&self.input[self.pos..self.pos + stop]);
+            self.pos += stop;
+            if self.pos < self.input.len() {
+                self.char_ref(out, false)?;
             }
         }
         Some(())
@@ -383,12 +575,7 @@ impl Tokenizer<'_> {
             match self.peek()? {
                 b'>' => {
                     self.pos += 1;
-                    return Some(StartTag {
-                        name,
-                        kind,
-                        attrs,
-                        self_closing: false,
-                    });
+                    return Some(StartTag { name, kind, attrs });
                 }
                 b'/' => {
                     self.pos += 1;
@@ -396,12 +583,9 @@ impl Tokenizer<'_> {
                         return None;
                     }
                     self.pos += 1;
-                    return Some(StartTag {
-                        name,
-                        kind,
-                        attrs,
-                        self_closing: true,
-                    });
+                    // The self-closing flag changes nothing for HTML elements: void ones
+                    // have no content anyway, and html5ever ignores it on the others.
+                    return Some(StartTag { name, kind, attrs });
                 }
                 _ => {
                     let attr = self.attribute()?;
@@ -452,7 +636,7 @@ impl Tokenizer<'_> {
                 self.pos += 1;
                 break;
             }
-            self.char_ref(value)?;
+            self.char_ref(value, true)?;
         }
         // html5ever reads `a="1"b="2"` with a parse error; not handled here.
         match self.peek()? {
@@ -469,7 +653,7 @@ impl Tokenizer<'_> {
                 b'>' => break,
                 b if is_space(b) => break,
                 b'"' | b'\'' | b'<' | b'=' | b'`' => return None,
-                b'&' => self.char_ref(value)?,
+                b'&' => self.char_ref(value, true)?,
                 _ => {
                     let c = self.input[self.pos..].chars().next()?;
                     value.push(c);
@@ -496,17 +680,30 @@ impl Tokenizer<'_> {
         Some(name)
     }
 
-    /// `<!--text-->`; `None` for doctypes, CDATA and comments html5ever reads specially.
+    /// A doctype, which the tree builder ignores inside a fragment; every state of the
+    /// tokenizer's doctype reading ends it at the first `>`.
+    fn skip_doctype(&mut self) -> bool {
+        let rest = &self.input.as_bytes()[self.pos..];
+        if !rest
+            .get(2..9)
+            .is_some_and(|k| k.eq_ignore_ascii_case(b"doctype"))
+        {
+            return false;
+        }
+        let Some(end) = memchr::memchr(b'>', rest) else {
+            return false;
+        };
+        self.pos += end + 1;
+        true
+    }
+
+    /// `<!--text-->`; `None` for CDATA and comments html5ever reads specially.
     fn comment(&mut self) -> Option<&str> {
         let rest = &self.input[self.pos..];
         let body_and_rest = rest.strip_prefix("<!--")?;
         let end = memchr::memmem::find(body_and_rest.as_bytes(), b"-->")?;
         let body = &body_and_rest[..end];
-        if body.starts_with('>')
-            || body.starts_with("->")
-            || body.ends_with('-')
-            || body.contains("--!>")
-        {
+        if body.starts_with('>') || body.starts_with("->") || body.contains("--!>") {
             return None;
         }
         self.pos += 4 + end + 3;
@@ -514,12 +711,12 @@ impl Tokenizer<'_> {
     }
 
     /// Decodes the character reference at `&`, or keeps the `&` as text where html5ever
-    /// does; the same in text and in attribute values for the references handled here.
-    fn char_ref(&mut self, out: &mut String) -> Option<()> {
+    /// does.
+    fn char_ref(&mut self, out: &mut String, in_attribute: bool) -> Option<()> {
         let after = &self.input.as_bytes()[self.pos + 1..];
         match after.first() {
             Some(b'#') => self.numeric_ref(out),
-            Some(b) if b.is_ascii_alphanumeric() => self.named_ref(out),
+            Some(b) if b.is_ascii_alphanumeric() => self.named_ref(out, in_attribute),
             _ => {
                 out.push('&');
                 self.pos += 1;
@@ -556,7 +753,11 @@ impl Tokenizer<'_> {
         Some(())
     }
 
-    fn named_ref(&mut self, out: &mut String) -> Option<()> {
+    /// html5ever decodes the longest name in its table that starts the run of letters and
+    /// digits after `&`: `&amp;`, or a legacy name without `;` (`&copy 2020`, `&quotWhy`),
+    /// which inside an attribute stays as written when a letter, digit or `=` follows
+    /// (`?a=1&copy=2`, `&note=`).
+    fn named_ref(&mut self, out: &mut String, in_attribute: bool) -> Option<()> {
         let bytes = self.input.as_bytes();
         let start = self.pos + 1;
         let mut end = start;
@@ -564,31 +765,32 @@ impl Tokenizer<'_> {
             end += 1;
         }
         let entities = &html5ever::data::NAMED_ENTITIES;
-        if bytes.get(end) == Some(&b';') {
-            let with_semicolon = &self.input[start..=end];
-            if let Some(&(first, second)) = entities.get(with_semicolon)
-                && first != 0
-            {
-                out.push(char::from_u32(first)?);
-                if second != 0 {
-                    out.push(char::from_u32(second)?);
-                }
-                self.pos = end + 1;
-                return Some(());
+        let full = |key: &str| entities.get(key).filter(|m| m.0 != 0).copied();
+        let with_semicolon = (bytes.get(end) == Some(&b';'))
+            .then(|| full(&self.input[start..=end]).map(|m| (end + 1, m)))
+            .flatten();
+        // The legacy names are at most six letters long.
+        let matched = with_semicolon.or_else(|| {
+            (start + 1..=end.min(start + 8))
+                .rev()
+                .find_map(|e| full(&self.input[start..e]).map(|m| (e, m)))
+        });
+        let Some((stop, (first, second))) = matched else {
+            out.push_str(&self.input[self.pos..end]);
+            self.pos = end;
+            return Some(());
+        };
+        let legacy = bytes[stop - 1] != b';';
+        let next = bytes.get(stop).copied();
+        if legacy && in_attribute && next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'=') {
+            out.push_str(&self.input[self.pos..stop]);
+        } else {
+            out.push(char::from_u32(first)?);
+            if second != 0 {
+                out.push(char::from_u32(second)?);
             }
         }
-        // html5ever decodes the longest name in the table that starts the run; the legacy
-        // names without `;` (`&copy2`, `&amp=`) have rules of their own, not handled here.
-        let legacy = (start + 1..=end.min(start + 32)).rev().any(|e| {
-            entities
-                .get(&self.input[start..e])
-                .is_some_and(|m| m.0 != 0)
-        });
-        if legacy {
-            return None;
-        }
-        out.push_str(&self.input[self.pos..end]);
-        self.pos = end;
+        self.pos = stop;
         Some(())
     }
 }

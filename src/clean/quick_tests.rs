@@ -82,7 +82,20 @@ fn common_markup_is_parsed_as_html5ever_does() {
         "<p><a href=x>link <em>em</em></a> <code>&lt;x&gt;</code></p>",
         "<h2><div>block in heading</div></h2><h3>x</h3>",
         "<li>a<p>b<li>c",
-        "<div><p>implied end</div><ol><li><p>x</ol><dl><dt>t<dd><p>d</dl><h2><p>h</h2>",
+        "\u{FEFF}<p>byte order mark</p>\u{FEFF}",
+        "<p>x<form action=s><form><input type=text name=q><button>Go</button></form></form>y",
+        "<textarea>\nkept &amp; decoded</textarea><script><!-- if (a < b) x(); //--></script><!--[endif]----><!---x-->",
+        "<meta charset=utf-8/><meta http-equiv=Content-Type content=\"text/html; charset=utf-8\"><p>x",
+        "<!DOCTYPE html><p>x<!doctype html PUBLIC \"a>b\">y<pre><!DOCTYPE html>\nz</pre><pre><head>\nw",
+        "<p>Intro<div>block</div></p>",
+        "<div/>text<span/>x<br/>",
+        "</p><p>a</blockquote></p></br><br></br></img></section></h2></body></html></head>",
+        "<script>a < b</script><style>p { }</STYLE ></style><script></script ><iframe src=x><p>raw</p></iframe>",
+        "<noscript><img src=x></noscript><noembed>a</noembed><title>T &amp; U &copy</title>",
+        "<html lang=en><head><meta name=x content=y><title>T</title><link rel=x href=y></head><body class=b><p>x</body></html>",
+        "<custom-el>x</custom-el><o:p></o:p><media:credit scheme=\"a\">Photo</media:credit><video poster=x><source src=y></video>",
+        "&copy2 &amp &quotWhy &notin &ampx; <a href=\"?a=1&note=2&copy=3&not&para;x&amp=\">u</a>",
+        "<div><p>implied end<ol><li><p>x</ol><dl><dt>t<dd><p>d</dl><h2><p>h</h2>",
         "<a href=\"x\" title=''>empty title</a><a href=y target=_blank>z</a>",
     ];
     for html in accepted {
@@ -96,30 +109,27 @@ fn markup_html5ever_repairs_is_left_to_it() {
         "<p>one <em>two</p> three",
         "<b><i>x</b></i>",
         "<table><tr><td>x</td></tr></table>",
-        "<script>a < b</script>",
-        "<p>Intro<div>block</div></p>",
         "<p><em>x<div>y</div></em></p>",
         "<a href=1>one <a href=2>two</a></a>",
         "<h2>a<h3>b</h3></h2>",
-        "<div/>text",
-        "</p>",
-        "</br>",
-        "<br></br>",
         "<p a=1 a=2>dup</p>",
         "<p a=\"1\"b=2>x</p>",
         "<p \"a>x</p>",
         "<p a=b\"c>x</p>",
-        "<!DOCTYPE html><p>x",
         "<![CDATA[x]]>",
         "<?php x ?>",
         "<!-->",
         "<!-- x --!> y -->",
         "<!-- unclosed",
-        "&copy2 &amp",
         "&#; &#x; &#12 &#123456789;",
         "<p>nul\0</p>",
-        "<custom-el>x</custom-el>",
         "<li><ul></li>",
+        "<script><!-- <script> --></script>",
+        "<button>a<button>b",
+        "<form><div></form>",
+        "<title>unclosed",
+        "<h2>a</h3>",
+        "<p><span>x</p>",
         "<div><em>x</div>",
         "<h2>x</h3>",
         "<svg><path/></svg>",
@@ -140,14 +150,16 @@ fn fragment() -> impl Strategy<Value = String> {
         1 => prop::sample::select(vec![
             "&amp;", "&lt;", "&nbsp;", "&#8217;", "&#x201C;", "&#150;", "&#0;", "&copy",
             "&copy;", "&foo;", "& ", "&", "<", "< ", "<3", "\r\n", "\r", "<!-- c -->", "<!---->",
-            "<!-->", "<!", "</", "</ p>", "\u{e9}", "\u{1F600}",
+            "<!-->", "<!", "</", "</ p>", "\u{e9}", "\u{1F600}", "\u{FEFF}", "<!DOCTYPE html>",
         ])
         .prop_map(str::to_string),
         3 => (
             prop::sample::select(vec![
                 "p", "P", "div", "span", "em", "a", "b", "i", "li", "ul", "ol", "dd", "dt",
                 "dl", "h2", "h3", "pre", "br", "img", "hr", "blockquote", "figure", "code",
-                "table", "td", "script", "font", "source", "picture", "nobr", "x-y",
+                "table", "td", "script", "font", "source", "picture", "nobr", "x-y", "o:p",
+                "iframe", "style", "title", "noscript", "html", "head", "body", "meta", "section",
+                "form", "button", "input", "textarea",
             ]),
             prop::sample::select(vec![
                 "", " class=\"c\"", " href='h?a=1&b=2'", " src=x", " a=1 a=2", " title=\"&quot;q&quot;\"",
@@ -165,7 +177,11 @@ fn fragment() -> impl Strategy<Value = String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 2000,
+        // FEEDSIFT_FUZZ_CASES raises it for longer runs, as in tests/robustness_properties.rs.
+        cases: std::env::var("FEEDSIFT_FUZZ_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(2000),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
