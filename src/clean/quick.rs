@@ -36,7 +36,7 @@ fn parse_or_stop(html: &str) -> Result<Html, usize> {
         pos: 0,
     };
     match tokenizer.run(&mut builder) {
-        Some(()) => Ok(builder.finish()),
+        Some(()) => builder.finish().ok_or(tokenizer.pos),
         None => Err(tokenizer.pos),
     }
 }
@@ -77,6 +77,15 @@ enum Kind {
     Form,
     /// `button`: not inside another.
     Button,
+    /// `table`: closes a `p`; inside it only the parts below, whitespace, comments, scripts
+    /// and styles are handled here (anything else html5ever moves before the table).
+    Table,
+    /// `tbody`, `thead`, `tfoot`.
+    TableSection,
+    /// `tr`.
+    Row,
+    /// `td`, `th`: their content is read as in the body.
+    Cell,
     /// `head` and `body`, which html5ever ignores inside a fragment.
     Ignored,
     /// `html`: ignored, but its attributes go to the root.
@@ -104,17 +113,19 @@ impl Kind {
             "iframe" | "noembed" | "noframes" | "noscript" | "style" | "script" => Kind::RawText,
             "title" | "textarea" => Kind::EscapableText,
             "form" => Kind::Form,
+            "table" => Kind::Table,
+            "tbody" | "thead" | "tfoot" => Kind::TableSection,
+            "tr" => Kind::Row,
+            "td" | "th" => Kind::Cell,
             "button" => Kind::Button,
             "head" | "body" => Kind::Ignored,
             "html" => Kind::Html,
             // Names with rules of their own in html5ever's tree builder, not followed here:
-            // tables, forms and controls, foreign content, templates, ruby, and the rest.
+            // table captions and columns, select boxes, foreign content, templates, ruby, ...
             "applet" | "caption" | "col" | "colgroup" | "dialog" | "fieldset" | "frame"
             | "frameset" | "image" | "marquee" | "math" | "nobr" | "object" | "optgroup"
             | "option" | "plaintext" | "rb" | "rp" | "rt" | "rtc" | "search" | "select" | "svg"
-            | "table" | "tbody" | "td" | "template" | "tfoot" | "th" | "thead" | "tr" | "xmp" => {
-                return None;
-            }
+            | "template" | "xmp" => return None,
             _ if name
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')) =>
@@ -148,6 +159,10 @@ impl Kind {
         }
     }
 
+    fn is_table_part(self) -> bool {
+        matches!(self, Kind::TableSection | Kind::Row | Kind::Cell)
+    }
+
     fn reads_raw_text(self) -> bool {
         matches!(self, Kind::RawText | Kind::EscapableText)
     }
@@ -159,6 +174,17 @@ struct Open {
     kind: Kind,
 }
 
+/// html5ever's insertion mode, as "reset the insertion mode appropriately" finds it from the
+/// stack: the nearest table part, else the body.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Body,
+    Table,
+    TableBody,
+    Row,
+    Cell,
+}
+
 /// The tree builder's part: the stack of open elements over scraper's sink.
 struct Builder {
     sink: HtmlTreeSink,
@@ -168,6 +194,8 @@ struct Builder {
     ignore_lf: bool,
     /// html5ever's form element pointer: set by `<form>`, cleared by `</form>`.
     form_open: bool,
+    /// Whether a table was ever opened: until then the mode is the body's.
+    had_table: bool,
 }
 
 impl Builder {
@@ -197,12 +225,29 @@ impl Builder {
             text: String::new(),
             ignore_lf: false,
             form_open: false,
+            had_table: false,
         }
     }
 
-    fn finish(mut self) -> Html {
-        self.flush_text();
-        self.sink.finish()
+    fn finish(mut self) -> Option<Html> {
+        self.flush_text()?;
+        Some(self.sink.finish())
+    }
+
+    fn mode(&self) -> Mode {
+        if !self.had_table {
+            return Mode::Body;
+        }
+        for open in self.stack.iter().rev() {
+            match open.kind {
+                Kind::Cell => return Mode::Cell,
+                Kind::Row => return Mode::Row,
+                Kind::TableSection => return Mode::TableBody,
+                Kind::Table => return Mode::Table,
+                _ => {}
+            }
+        }
+        Mode::Body
     }
 
     fn current(&self) -> &Open {
@@ -218,26 +263,41 @@ impl Builder {
         self.text.push_str(text);
     }
 
-    fn flush_text(&mut self) {
+    /// Appends the pending text. Directly in a table only whitespace stays where it is;
+    /// html5ever moves other text before the table, which is not handled here.
+    fn flush_text(&mut self) -> Option<()> {
         self.ignore_lf = false;
         if self.text.is_empty() {
-            return;
+            return Some(());
+        }
+        let in_table = matches!(
+            self.current().kind,
+            Kind::Table | Kind::TableSection | Kind::Row
+        );
+        let html_space = |b: u8| matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ');
+        if in_table && !self.text.bytes().all(html_space) {
+            return None;
         }
         let text = StrTendril::from(std::mem::take(&mut self.text));
         let parent = self.current().id;
         self.sink.append(&parent, NodeOrText::AppendText(text));
+        Some(())
     }
 
-    fn comment(&mut self, text: &str) {
-        self.flush_text();
+    fn comment(&mut self, text: &str) -> Option<()> {
+        self.flush_text()?;
         let comment = self.sink.create_comment(StrTendril::from(text));
         let parent = self.current().id;
         self.sink.append(&parent, NodeOrText::AppendNode(comment));
+        Some(())
     }
 
     /// A start tag; html5ever ignores the self-closing flag of a non-void element.
     fn start_tag(&mut self, tag: StartTag) -> Option<()> {
-        self.flush_text();
+        self.flush_text()?;
+        if !self.make_room_in_table(&tag)? {
+            return Some(());
+        }
         match tag.kind {
             Kind::Ignored => return Some(()),
             Kind::Form if self.form_open => return Some(()),
@@ -249,7 +309,9 @@ impl Builder {
             _ => {}
         }
         match tag.kind {
-            Kind::Block | Kind::P | Kind::Pre | Kind::Rule | Kind::Form => self.close_p()?,
+            Kind::Block | Kind::P | Kind::Pre | Kind::Rule | Kind::Form | Kind::Table => {
+                self.close_p()?
+            }
             // A button inside a button closes the first: not handled here.
             Kind::Button if self.stack.iter().any(|e| e.kind == Kind::Button) => return None,
             Kind::Heading => {
@@ -269,6 +331,9 @@ impl Builder {
             }
             Kind::Inline
             | Kind::Button
+            | Kind::TableSection
+            | Kind::Row
+            | Kind::Cell
             | Kind::Void
             | Kind::RawText
             | Kind::EscapableText
@@ -278,6 +343,7 @@ impl Builder {
         }
         self.ignore_lf = tag.kind == Kind::Pre || tag.name == local_name!("textarea");
         self.form_open |= tag.kind == Kind::Form;
+        self.had_table |= tag.kind == Kind::Table;
         let id = self.sink.create_element(
             html_name(tag.name.clone()),
             tag.attrs,
@@ -292,6 +358,49 @@ impl Builder {
                 kind: tag.kind,
             });
         }
+        Some(())
+    }
+
+    /// What the table modes do before a start tag is inserted: close a cell or row, or add
+    /// the `tbody` or `tr` left out. `Some(false)`: html5ever ignores the tag (a table part
+    /// outside a table). `None`: a tag html5ever would move before the table.
+    fn make_room_in_table(&mut self, tag: &StartTag) -> Option<bool> {
+        let style_or_script = matches!(&*tag.name, "style" | "script");
+        loop {
+            match (self.mode(), tag.kind) {
+                (Mode::Body, kind) => return Some(!kind.is_table_part()),
+                (Mode::Cell, kind) if kind.is_table_part() => self.close_cell()?,
+                (Mode::Cell, _) => return Some(true),
+                (_, Kind::RawText) if style_or_script => return Some(true),
+                (Mode::Table, Kind::TableSection) => return Some(true),
+                (Mode::Table, Kind::Row | Kind::Cell) => {
+                    self.insert_implied(local_name!("tbody"), Kind::TableSection)
+                }
+                (Mode::TableBody, Kind::Row) => return Some(true),
+                (Mode::TableBody, Kind::Cell) => self.insert_implied(local_name!("tr"), Kind::Row),
+                (Mode::TableBody, Kind::TableSection)
+                | (Mode::Row, Kind::Row | Kind::TableSection) => {
+                    self.stack.pop();
+                }
+                (Mode::Row, Kind::Cell) => return Some(true),
+                _ => return None,
+            }
+        }
+    }
+
+    fn insert_implied(&mut self, name: LocalName, kind: Kind) {
+        let id =
+            self.sink
+                .create_element(html_name(name.clone()), Vec::new(), ElementFlags::default());
+        let parent = self.current().id;
+        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        self.stack.push(Open { id, name, kind });
+    }
+
+    /// Closes the open cell and everything in it.
+    fn close_cell(&mut self) -> Option<()> {
+        let depth = self.stack.iter().rposition(|e| e.kind == Kind::Cell)?;
+        self.stack.truncate(depth);
         Some(())
     }
 
@@ -335,7 +444,14 @@ impl Builder {
     /// its name above which only elements with implied end tags are open (`<li>a</ul>`,
     /// `<div><p>a</div>`), or one html5ever ignores; it repairs anything else.
     fn end_tag(&mut self, name: &str) -> Option<()> {
-        self.flush_text();
+        self.flush_text()?;
+        loop {
+            match self.end_tag_in_table(name)? {
+                TableEnd::Done => return Some(()),
+                TableEnd::Again => {}
+                TableEnd::AsInBody => break,
+            }
+        }
         if name == "form" {
             return self.end_form();
         }
@@ -356,6 +472,99 @@ impl Builder {
         // `</li>` with a `p` open in the `li`: fine; with a `ul` open in it, `li` is out of
         // the list item scope and html5ever ignores the tag. The implied-tags check covers it.
         self.close_with_implied(depth)
+    }
+
+    /// The end tags the table modes treat themselves; `None` for those html5ever would
+    /// apply before the table.
+    fn end_tag_in_table(&mut self, name: &str) -> Option<TableEnd> {
+        let ignored_in_table = matches!(
+            name,
+            "body"
+                | "caption"
+                | "col"
+                | "colgroup"
+                | "html"
+                | "tbody"
+                | "td"
+                | "tfoot"
+                | "th"
+                | "thead"
+                | "tr"
+        );
+        // "Has an element in table scope": the search stops at the nearest table.
+        let open_in_table = |name: &str| {
+            for open in self.stack.iter().rev() {
+                if &*open.name == name {
+                    return true;
+                }
+                if open.kind == Kind::Table {
+                    return false;
+                }
+            }
+            false
+        };
+        let is_current = &*self.current().name == name;
+        Some(match self.mode() {
+            Mode::Body => TableEnd::AsInBody,
+            Mode::Cell => match name {
+                "td" | "th" | "table" | "tbody" | "tfoot" | "thead" | "tr" => {
+                    if !open_in_table(name) {
+                        return Some(TableEnd::Done);
+                    }
+                    self.close_cell()?;
+                    match name {
+                        "td" | "th" => TableEnd::Done,
+                        _ => TableEnd::Again,
+                    }
+                }
+                "body" | "caption" | "col" | "colgroup" | "html" => TableEnd::Done,
+                _ => TableEnd::AsInBody,
+            },
+            Mode::Row => match name {
+                "tr" => {
+                    self.stack.pop();
+                    TableEnd::Done
+                }
+                "table" => {
+                    self.stack.pop();
+                    TableEnd::Again
+                }
+                "tbody" | "tfoot" | "thead" if open_in_table(name) => {
+                    self.stack.pop();
+                    TableEnd::Again
+                }
+                _ if ignored_in_table => TableEnd::Done,
+                _ => return None,
+            },
+            Mode::TableBody => match name {
+                "tbody" | "tfoot" | "thead" if is_current => {
+                    self.stack.pop();
+                    TableEnd::Done
+                }
+                "table" => {
+                    self.stack.pop();
+                    TableEnd::Again
+                }
+                _ if ignored_in_table => TableEnd::Done,
+                _ => return None,
+            },
+            Mode::Table => match name {
+                "table" => {
+                    self.stack.pop();
+                    TableEnd::Done
+                }
+                _ if ignored_in_table => TableEnd::Done,
+                _ => return None,
+            },
+        })
+    }
+
+    /// The end tag of `script`, `style`, `title`, ...: html5ever's "text" mode pops the
+    /// element, whatever mode the table parts are in.
+    fn end_raw_text(&mut self) -> Option<()> {
+        self.flush_text()?;
+        self.stack.pop();
+        Some(())
     }
 
     /// `</form>` clears the form pointer and closes the form, which the simple cases here
@@ -391,6 +600,14 @@ impl Builder {
             _ => Some(()),
         }
     }
+}
+
+/// What a table mode made of an end tag.
+enum TableEnd {
+    Done,
+    /// Closed a part; the tag applies again to what is open now (`</table>` in a cell).
+    Again,
+    AsInBody,
 }
 
 fn html_name(local: LocalName) -> QualName {
@@ -469,9 +686,16 @@ impl Tokenizer<'_> {
                         .kind
                         .reads_raw_text()
                         .then(|| (tag.name.clone(), tag.kind));
+                    // html5ever's parser loop restarts the tokenizer after `</script>` and
+                    // after a `<meta>` that declares a charset, and each restart drops a byte
+                    // order mark where it stands: not handled here.
+                    let restarts = matches!(&*tag.name, "meta" | "script");
                     builder.start_tag(tag)?;
                     if let Some((name, kind)) = raw {
                         self.raw_text(builder, &name, kind)?;
+                    }
+                    if restarts && self.input[self.pos..].starts_with('\u{FEFF}') {
+                        return None;
                     }
                 }
                 Some(b'/') => {
@@ -479,10 +703,10 @@ impl Tokenizer<'_> {
                     builder.end_tag(&name)?;
                 }
                 // An ignored token still takes the place of a newline after `<pre>`.
-                Some(b'!') if self.skip_doctype() => builder.flush_text(),
+                Some(b'!') if self.skip_doctype() => builder.flush_text()?,
                 Some(b'!') => {
                     let text = self.comment()?;
-                    builder.comment(text);
+                    builder.comment(text)?;
                 }
                 Some(b'?') => return None,
                 // A `<` that starts no tag is text.
@@ -523,7 +747,7 @@ impl Tokenizer<'_> {
             return None;
         }
         self.pos += 1;
-        builder.end_tag(name)
+        builder.end_raw_text()
     }
 
     /// Text with character references decoded, to the end of the input.
