@@ -86,6 +86,10 @@ enum Kind {
     Row,
     /// `td`, `th`: their content is read as in the body.
     Cell,
+    /// `svg`: inserted in the SVG namespace; what it contains is foreign content.
+    Svg,
+    /// An element inside `svg`, in the SVG namespace.
+    Foreign,
     /// `head` and `body`, which html5ever ignores inside a fragment.
     Ignored,
     /// `html`: ignored, but its attributes go to the root.
@@ -99,9 +103,10 @@ impl Kind {
         Some(match name {
             "a" | "b" | "big" | "code" | "em" | "font" | "i" | "s" | "small" | "strike"
             | "strong" | "tt" | "u" => Kind::Inline,
-            "address" | "article" | "aside" | "blockquote" | "center" | "details" | "dir"
-            | "div" | "dl" | "figcaption" | "figure" | "footer" | "header" | "hgroup" | "main"
-            | "menu" | "nav" | "ol" | "section" | "summary" | "ul" => Kind::Block,
+            "address" | "article" | "aside" | "blockquote" | "center" | "details" | "dialog"
+            | "dir" | "div" | "dl" | "fieldset" | "figcaption" | "figure" | "footer" | "header"
+            | "hgroup" | "main" | "menu" | "nav" | "ol" | "search" | "section" | "summary"
+            | "ul" => Kind::Block,
             "p" => Kind::P,
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => Kind::Heading,
             "pre" | "listing" => Kind::Pre,
@@ -120,12 +125,12 @@ impl Kind {
             "button" => Kind::Button,
             "head" | "body" => Kind::Ignored,
             "html" => Kind::Html,
+            "svg" => Kind::Svg,
             // Names with rules of their own in html5ever's tree builder, not followed here:
             // table captions and columns, select boxes, foreign content, templates, ruby, ...
-            "applet" | "caption" | "col" | "colgroup" | "dialog" | "fieldset" | "frame"
-            | "frameset" | "image" | "marquee" | "math" | "nobr" | "object" | "optgroup"
-            | "option" | "plaintext" | "rb" | "rp" | "rt" | "rtc" | "search" | "select" | "svg"
-            | "template" | "xmp" => return None,
+            "applet" | "caption" | "col" | "colgroup" | "frame" | "frameset" | "image"
+            | "marquee" | "math" | "nobr" | "object" | "optgroup" | "option" | "plaintext"
+            | "rb" | "rp" | "rt" | "rtc" | "select" | "template" | "xmp" => return None,
             _ if name
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')) =>
@@ -157,6 +162,10 @@ impl Kind {
             Kind::RawText => !matches!(name, "noscript" | "noembed" | "noframes"),
             _ => true,
         }
+    }
+
+    fn is_svg(self) -> bool {
+        matches!(self, Kind::Svg | Kind::Foreign)
     }
 
     fn is_table_part(self) -> bool {
@@ -293,22 +302,32 @@ impl Builder {
     }
 
     /// A start tag; html5ever ignores the self-closing flag of a non-void element.
-    fn start_tag(&mut self, tag: StartTag) -> Option<()> {
+    /// A start tag; `Some(Some(kind))` if raw text follows it (`kind` says which).
+    fn start_tag(&mut self, tag: StartTag) -> Option<Option<Kind>> {
         self.flush_text()?;
-        if !self.make_room_in_table(&tag)? {
-            return Some(());
+        if self.current().kind.is_svg() {
+            self.foreign_start_tag(tag)?;
+            return Some(None);
         }
-        match tag.kind {
-            Kind::Ignored => return Some(()),
-            Kind::Form if self.form_open => return Some(()),
+        let kind = tag.kind?;
+        if !self.make_room_in_table(kind, &tag.name)? {
+            return Some(None);
+        }
+        match kind {
+            Kind::Ignored => return Some(None),
+            Kind::Form if self.form_open => return Some(None),
             Kind::Html => {
                 let root = self.stack[0].id;
                 self.sink.add_attrs_if_missing(&root, tag.attrs);
-                return Some(());
+                return Some(None);
+            }
+            Kind::Svg => {
+                self.insert_svg(local_name!("svg"), tag.attrs, tag.self_closing, Kind::Svg);
+                return Some(None);
             }
             _ => {}
         }
-        match tag.kind {
+        match kind {
             Kind::Block | Kind::P | Kind::Pre | Kind::Rule | Kind::Form | Kind::Table => {
                 self.close_p()?
             }
@@ -321,7 +340,7 @@ impl Builder {
                 }
             }
             Kind::ListItem | Kind::DefinitionItem => {
-                self.close_item(tag.kind)?;
+                self.close_item(kind)?;
                 self.close_p()?;
             }
             Kind::Inline if tag.name == local_name!("a") => {
@@ -330,6 +349,8 @@ impl Builder {
                 }
             }
             Kind::Inline
+            | Kind::Svg
+            | Kind::Foreign
             | Kind::Button
             | Kind::TableSection
             | Kind::Row
@@ -341,9 +362,9 @@ impl Builder {
             | Kind::Html
             | Kind::Root => {}
         }
-        self.ignore_lf = tag.kind == Kind::Pre || tag.name == local_name!("textarea");
-        self.form_open |= tag.kind == Kind::Form;
-        self.had_table |= tag.kind == Kind::Table;
+        self.ignore_lf = kind == Kind::Pre || tag.name == local_name!("textarea");
+        self.form_open |= kind == Kind::Form;
+        self.had_table |= kind == Kind::Table;
         let id = self.sink.create_element(
             html_name(tag.name.clone()),
             tag.attrs,
@@ -351,27 +372,68 @@ impl Builder {
         );
         let parent = self.current().id;
         self.sink.append(&parent, NodeOrText::AppendNode(id));
-        if !tag.kind.is_void() {
+        if !kind.is_void() {
             self.stack.push(Open {
                 id,
                 name: tag.name,
-                kind: tag.kind,
+                kind,
             });
         }
+        Some(kind.reads_raw_text().then_some(kind))
+    }
+
+    /// Inserts an element in the SVG namespace with html5ever's adjusted names; pushes it
+    /// unless it closes itself.
+    fn insert_svg(&mut self, name: LocalName, mut attrs: Vec<Attribute>, closed: bool, kind: Kind) {
+        for attr in &mut attrs {
+            if let Some(adjusted) = adjusted_svg_attribute(&attr.name.local) {
+                attr.name = adjusted;
+            }
+        }
+        let id = self.sink.create_element(
+            QualName::new(None, ns!(svg), name.clone()),
+            attrs,
+            ElementFlags::default(),
+        );
+        let parent = self.current().id;
+        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        if !closed {
+            self.stack.push(Open { id, name, kind });
+        }
+    }
+
+    /// A start tag inside `svg`: another SVG element, unless it is one of the HTML tags
+    /// that break out of foreign content, or the current element is one of SVG's HTML
+    /// integration points (`foreignObject`, `desc`, `title`): not handled here.
+    fn foreign_start_tag(&mut self, tag: StartTag) -> Option<()> {
+        let integration_point = matches!(&*self.current().name, "foreignObject" | "desc" | "title");
+        let plain_name = tag
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'));
+        if integration_point || !plain_name || breaks_out_of_svg(&tag) || &*tag.name == "script" {
+            return None;
+        }
+        let name = SVG_ELEMENTS
+            .iter()
+            .find(|camel| camel.eq_ignore_ascii_case(&tag.name))
+            .map_or(tag.name, |camel| LocalName::from(*camel));
+        self.insert_svg(name, tag.attrs, tag.self_closing, Kind::Foreign);
         Some(())
     }
 
     /// What the table modes do before a start tag is inserted: close a cell or row, or add
     /// the `tbody` or `tr` left out. `Some(false)`: html5ever ignores the tag (a table part
     /// outside a table). `None`: a tag html5ever would move before the table.
-    fn make_room_in_table(&mut self, tag: &StartTag) -> Option<bool> {
-        let style_or_script = matches!(&*tag.name, "style" | "script");
+    fn make_room_in_table(&mut self, kind: Kind, name: &str) -> Option<bool> {
         loop {
-            match (self.mode(), tag.kind) {
+            match (self.mode(), kind) {
                 (Mode::Body, kind) => return Some(!kind.is_table_part()),
                 (Mode::Cell, kind) if kind.is_table_part() => self.close_cell()?,
                 (Mode::Cell, _) => return Some(true),
-                (_, Kind::RawText) if style_or_script => return Some(true),
+                // Of the raw text elements only `style` and `script` stay in a table; the
+                // others html5ever moves before it.
+                (_, Kind::RawText) if matches!(name, "style" | "script") => return Some(true),
                 (Mode::Table, Kind::TableSection) => return Some(true),
                 (Mode::Table, Kind::Row | Kind::Cell) => {
                     self.insert_implied(local_name!("tbody"), Kind::TableSection)
@@ -445,6 +507,16 @@ impl Builder {
     /// `<div><p>a</div>`), or one html5ever ignores; it repairs anything else.
     fn end_tag(&mut self, name: &str) -> Option<()> {
         self.flush_text()?;
+        let current = self.current();
+        if current.kind.is_svg() {
+            // html5ever closes the current SVG element by its name in any case; `</p>`,
+            // `</br>`, `</script>` and other names have rules not followed here.
+            let closes = str::eq_ignore_ascii_case(&current.name, name)
+                && !matches!(name, "p" | "br" | "script");
+            return closes.then(|| {
+                self.stack.pop();
+            });
+        }
         loop {
             match self.end_tag_in_table(name)? {
                 TableEnd::Done => return Some(()),
@@ -623,6 +695,149 @@ fn contains_script_tag(text: &str) -> bool {
     })
 }
 
+/// The HTML tags that end foreign content in html5ever (`font` only with these attributes).
+fn breaks_out_of_svg(tag: &StartTag) -> bool {
+    match &*tag.name {
+        "b" | "big" | "blockquote" | "body" | "br" | "center" | "code" | "dd" | "div" | "dl"
+        | "dt" | "em" | "embed" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "head" | "hr" | "i"
+        | "img" | "li" | "listing" | "menu" | "meta" | "nobr" | "ol" | "p" | "pre" | "ruby"
+        | "s" | "small" | "span" | "strong" | "strike" | "sub" | "sup" | "table" | "tt" | "u"
+        | "ul" | "var" => true,
+        "font" => tag
+            .attrs
+            .iter()
+            .any(|a| matches!(&*a.name.local, "color" | "face" | "size")),
+        _ => false,
+    }
+}
+
+/// SVG element names with capitals, which html5ever restores from the lowercased tag.
+const SVG_ELEMENTS: &[&str] = &[
+    "altGlyph",
+    "altGlyphDef",
+    "altGlyphItem",
+    "animateColor",
+    "animateMotion",
+    "animateTransform",
+    "clipPath",
+    "feBlend",
+    "feColorMatrix",
+    "feComponentTransfer",
+    "feComposite",
+    "feConvolveMatrix",
+    "feDiffuseLighting",
+    "feDisplacementMap",
+    "feDistantLight",
+    "feDropShadow",
+    "feFlood",
+    "feFuncA",
+    "feFuncB",
+    "feFuncG",
+    "feFuncR",
+    "feGaussianBlur",
+    "feImage",
+    "feMerge",
+    "feMergeNode",
+    "feMorphology",
+    "feOffset",
+    "fePointLight",
+    "feSpecularLighting",
+    "feSpotLight",
+    "feTile",
+    "feTurbulence",
+    "foreignObject",
+    "glyphRef",
+    "linearGradient",
+    "radialGradient",
+    "textPath",
+];
+
+/// SVG attribute names with capitals, restored the same way.
+const SVG_ATTRIBUTES: &[&str] = &[
+    "attributeName",
+    "attributeType",
+    "baseFrequency",
+    "baseProfile",
+    "calcMode",
+    "clipPathUnits",
+    "diffuseConstant",
+    "edgeMode",
+    "filterUnits",
+    "glyphRef",
+    "gradientTransform",
+    "gradientUnits",
+    "kernelMatrix",
+    "kernelUnitLength",
+    "keyPoints",
+    "keySplines",
+    "keyTimes",
+    "lengthAdjust",
+    "limitingConeAngle",
+    "markerHeight",
+    "markerUnits",
+    "markerWidth",
+    "maskContentUnits",
+    "maskUnits",
+    "numOctaves",
+    "pathLength",
+    "patternContentUnits",
+    "patternTransform",
+    "patternUnits",
+    "pointsAtX",
+    "pointsAtY",
+    "pointsAtZ",
+    "preserveAlpha",
+    "preserveAspectRatio",
+    "primitiveUnits",
+    "refX",
+    "refY",
+    "repeatCount",
+    "repeatDur",
+    "requiredExtensions",
+    "requiredFeatures",
+    "specularConstant",
+    "specularExponent",
+    "spreadMethod",
+    "startOffset",
+    "stdDeviation",
+    "stitchTiles",
+    "surfaceScale",
+    "systemLanguage",
+    "tableValues",
+    "targetX",
+    "targetY",
+    "textLength",
+    "viewBox",
+    "viewTarget",
+    "xChannelSelector",
+    "yChannelSelector",
+    "zoomAndPan",
+];
+
+/// An attribute's name in SVG as html5ever adjusts it: capitals restored, and the `xlink:`,
+/// `xml:` and `xmlns` names put in their namespaces.
+fn adjusted_svg_attribute(name: &str) -> Option<QualName> {
+    use html5ever::{Namespace, Prefix};
+    let namespaced = |prefix: Option<&str>, ns: Namespace, local: &str| {
+        Some(QualName::new(
+            prefix.map(Prefix::from),
+            ns,
+            LocalName::from(local),
+        ))
+    };
+    match name {
+        "xlink:actuate" | "xlink:arcrole" | "xlink:href" | "xlink:role" | "xlink:show"
+        | "xlink:title" | "xlink:type" => namespaced(Some("xlink"), ns!(xlink), &name[6..]),
+        "xml:lang" | "xml:space" => namespaced(Some("xml"), ns!(xml), &name[4..]),
+        "xmlns" => namespaced(None, ns!(xmlns), "xmlns"),
+        "xmlns:xlink" => namespaced(Some("xmlns"), ns!(xmlns), "xlink"),
+        _ => SVG_ATTRIBUTES
+            .iter()
+            .find(|camel| camel.eq_ignore_ascii_case(name))
+            .and_then(|camel| namespaced(None, ns!(), camel)),
+    }
+}
+
 /// Where `</name` (any case) next starts in `text` followed by a space, `/` or `>`, as the
 /// tokenizer ends raw text; and where the name ends.
 fn find_end_tag(text: &str, name: &str) -> Option<(usize, usize)> {
@@ -647,8 +862,12 @@ fn find_end_tag(text: &str, name: &str) -> Option<(usize, usize)> {
 
 struct StartTag {
     name: LocalName,
-    kind: Kind,
+    /// `None`: a name this parser leaves to html5ever, unless it stands in SVG.
+    kind: Option<Kind>,
     attrs: Vec<Attribute>,
+    /// Changes nothing for HTML elements (void ones have no content, and html5ever ignores
+    /// it on the others); closes an SVG element at once.
+    self_closing: bool,
 }
 
 /// The tokenizer's part: splits the input into text, tags and comments, decoding character
@@ -682,16 +901,12 @@ impl Tokenizer<'_> {
             match rest.get(1) {
                 Some(b) if b.is_ascii_alphabetic() => {
                     let tag = self.start_tag()?;
-                    let raw = tag
-                        .kind
-                        .reads_raw_text()
-                        .then(|| (tag.name.clone(), tag.kind));
+                    let name = tag.name.clone();
                     // html5ever's parser loop restarts the tokenizer after `</script>` and
                     // after a `<meta>` that declares a charset, and each restart drops a byte
                     // order mark where it stands: not handled here.
-                    let restarts = matches!(&*tag.name, "meta" | "script");
-                    builder.start_tag(tag)?;
-                    if let Some((name, kind)) = raw {
+                    let restarts = matches!(&*name, "meta" | "script");
+                    if let Some(kind) = builder.start_tag(tag)? {
                         self.raw_text(builder, &name, kind)?;
                     }
                     if restarts && self.input[self.pos..].starts_with('\u{FEFF}') {
@@ -791,7 +1006,7 @@ impl Tokenizer<'_> {
     fn start_tag(&mut self) -> Option<StartTag> {
         self.pos += 1;
         let name = self.name(|b| is_space(b) || b == b'/' || b == b'>');
-        let kind = Kind::of(&name)?;
+        let kind = Kind::of(&name);
         let name = LocalName::from(&*name);
         let mut attrs: Vec<Attribute> = Vec::new();
         loop {
@@ -799,7 +1014,12 @@ impl Tokenizer<'_> {
             match self.peek()? {
                 b'>' => {
                     self.pos += 1;
-                    return Some(StartTag { name, kind, attrs });
+                    return Some(StartTag {
+                        name,
+                        kind,
+                        attrs,
+                        self_closing: false,
+                    });
                 }
                 b'/' => {
                     self.pos += 1;
@@ -807,9 +1027,12 @@ impl Tokenizer<'_> {
                         return None;
                     }
                     self.pos += 1;
-                    // The self-closing flag changes nothing for HTML elements: void ones
-                    // have no content anyway, and html5ever ignores it on the others.
-                    return Some(StartTag { name, kind, attrs });
+                    return Some(StartTag {
+                        name,
+                        kind,
+                        attrs,
+                        self_closing: true,
+                    });
                 }
                 _ => {
                     let attr = self.attribute()?;
