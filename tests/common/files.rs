@@ -1,5 +1,5 @@
 //! Walking a folder and reading its files: shared by the tests, the bench (`benches/`) and
-//! the quick parser's unit tests (`src/clean/quick_tests.rs`), the last two by `#[path]`.
+//! the quick parser's unit tests (`src/clean/quick/tests.rs`), the last two by `#[path]`.
 
 use std::path::{Path, PathBuf};
 

@@ -9,7 +9,7 @@ use scraper::{Html, Node};
 
 use super::parse;
 
-#[path = "../../tests/common/files.rs"]
+#[path = "../../../tests/common/files.rs"]
 mod files;
 
 /// Every node in arena order (orphans included), with its links and value.

@@ -1,0 +1,516 @@
+//! The tree builder's part of the quick parser: the stack of open elements, html5ever's
+//! insertion modes as far as they are followed here, and the calls to scraper's sink.
+
+use ego_tree::NodeId;
+use html5ever::tendril::StrTendril;
+use html5ever::tree_builder::{ElementFlags, NodeOrText, TreeSink};
+use html5ever::{Attribute, LocalName, QualName, local_name, ns};
+use scraper::{Html, HtmlTreeSink};
+
+use super::svg::{SVG_ELEMENTS, adjusted_svg_attribute, breaks_out_of_svg};
+use super::{Kind, StartTag, html_name};
+
+struct Open {
+    id: NodeId,
+    name: LocalName,
+    kind: Kind,
+}
+
+/// html5ever's insertion mode, as "reset the insertion mode appropriately" finds it from the
+/// stack: the nearest table part, else the body.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Body,
+    Table,
+    TableBody,
+    Row,
+    Cell,
+}
+
+/// The tree builder's part: the stack of open elements over scraper's sink.
+pub(super) struct Builder {
+    sink: HtmlTreeSink,
+    stack: Vec<Open>,
+    text: String,
+    /// Set by `pre`, `listing` and `textarea`: a newline that starts the next token is dropped.
+    ignore_lf: bool,
+    /// html5ever's form element pointer: set by `<form>`, cleared by `</form>`.
+    form_open: bool,
+    /// Whether a table was ever opened: until then the mode is the body's.
+    had_table: bool,
+}
+
+impl Builder {
+    pub(super) fn new() -> Self {
+        let sink = HtmlTreeSink::new(Html::new_fragment());
+        // html5ever creates the context element first (an orphan in scraper's arena), then
+        // the `html` root; the same order gives every node the same id.
+        sink.create_element(
+            html_name(local_name!("body")),
+            Vec::new(),
+            ElementFlags::default(),
+        );
+        let root = sink.create_element(
+            html_name(local_name!("html")),
+            Vec::new(),
+            ElementFlags::default(),
+        );
+        sink.append(&sink.get_document(), NodeOrText::AppendNode(root));
+        let stack = vec![Open {
+            id: root,
+            name: local_name!("html"),
+            kind: Kind::Root,
+        }];
+        Builder {
+            sink,
+            stack,
+            text: String::new(),
+            ignore_lf: false,
+            form_open: false,
+            had_table: false,
+        }
+    }
+
+    pub(super) fn finish(mut self) -> Option<Html> {
+        self.flush_text()?;
+        Some(self.sink.finish())
+    }
+
+    fn mode(&self) -> Mode {
+        if !self.had_table {
+            return Mode::Body;
+        }
+        for open in self.stack.iter().rev() {
+            match open.kind {
+                Kind::Cell => return Mode::Cell,
+                Kind::Row => return Mode::Row,
+                Kind::TableSection => return Mode::TableBody,
+                Kind::Table => return Mode::Table,
+                _ => {}
+            }
+        }
+        Mode::Body
+    }
+
+    fn current(&self) -> &Open {
+        // The root is never popped: `end_tag` refuses to close it.
+        &self.stack[self.stack.len() - 1]
+    }
+
+    pub(super) fn push_text(&mut self, text: &str) {
+        let text = match std::mem::take(&mut self.ignore_lf) {
+            true => text.strip_prefix('\n').unwrap_or(text),
+            false => text,
+        };
+        self.text.push_str(text);
+    }
+
+    /// Appends the pending text. Directly in a table only whitespace stays where it is;
+    /// html5ever moves other text before the table, which is not handled here.
+    pub(super) fn flush_text(&mut self) -> Option<()> {
+        self.ignore_lf = false;
+        if self.text.is_empty() {
+            return Some(());
+        }
+        let in_table = matches!(
+            self.current().kind,
+            Kind::Table | Kind::TableSection | Kind::Row
+        );
+        let html_space = |b: u8| matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ');
+        if in_table && !self.text.bytes().all(html_space) {
+            return None;
+        }
+        let text = StrTendril::from(std::mem::take(&mut self.text));
+        let parent = self.current().id;
+        self.sink.append(&parent, NodeOrText::AppendText(text));
+        Some(())
+    }
+
+    pub(super) fn comment(&mut self, text: &str) -> Option<()> {
+        self.flush_text()?;
+        let comment = self.sink.create_comment(StrTendril::from(text));
+        let parent = self.current().id;
+        self.sink.append(&parent, NodeOrText::AppendNode(comment));
+        Some(())
+    }
+
+    /// A start tag; html5ever ignores the self-closing flag of a non-void element.
+    /// A start tag; `Some(Some(kind))` if raw text follows it (`kind` says which).
+    pub(super) fn start_tag(&mut self, tag: StartTag) -> Option<Option<Kind>> {
+        self.flush_text()?;
+        if self.current().kind.is_svg() {
+            self.foreign_start_tag(tag)?;
+            return Some(None);
+        }
+        let kind = tag.kind?;
+        if !self.make_room_in_table(kind, &tag.name)? {
+            return Some(None);
+        }
+        match kind {
+            Kind::Ignored => return Some(None),
+            Kind::Form if self.form_open => return Some(None),
+            Kind::Html => {
+                let root = self.stack[0].id;
+                self.sink.add_attrs_if_missing(&root, tag.attrs);
+                return Some(None);
+            }
+            Kind::Svg => {
+                self.insert_svg(local_name!("svg"), tag.attrs, tag.self_closing, Kind::Svg);
+                return Some(None);
+            }
+            _ => {}
+        }
+        match kind {
+            Kind::Block | Kind::P | Kind::Pre | Kind::Rule | Kind::Form | Kind::Table => {
+                self.close_p()?
+            }
+            // A button inside a button closes the first: not handled here.
+            Kind::Button if self.stack.iter().any(|e| e.kind == Kind::Button) => return None,
+            Kind::Heading => {
+                self.close_p()?;
+                if self.current().kind == Kind::Heading {
+                    return None;
+                }
+            }
+            Kind::ListItem | Kind::DefinitionItem => {
+                self.close_item(kind)?;
+                self.close_p()?;
+            }
+            Kind::Inline if tag.name == local_name!("a") => {
+                if self.stack.iter().any(|e| e.name == local_name!("a")) {
+                    return None;
+                }
+            }
+            Kind::Inline
+            | Kind::Svg
+            | Kind::Foreign
+            | Kind::Button
+            | Kind::TableSection
+            | Kind::Row
+            | Kind::Cell
+            | Kind::Void
+            | Kind::RawText
+            | Kind::EscapableText
+            | Kind::Ignored
+            | Kind::Html
+            | Kind::Root => {}
+        }
+        self.ignore_lf = kind == Kind::Pre || tag.name == local_name!("textarea");
+        self.form_open |= kind == Kind::Form;
+        self.had_table |= kind == Kind::Table;
+        let id = self.sink.create_element(
+            html_name(tag.name.clone()),
+            tag.attrs,
+            ElementFlags::default(),
+        );
+        let parent = self.current().id;
+        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        if !kind.is_void() {
+            self.stack.push(Open {
+                id,
+                name: tag.name,
+                kind,
+            });
+        }
+        Some(kind.reads_raw_text().then_some(kind))
+    }
+
+    /// Inserts an element in the SVG namespace with html5ever's adjusted names; pushes it
+    /// unless it closes itself.
+    fn insert_svg(&mut self, name: LocalName, mut attrs: Vec<Attribute>, closed: bool, kind: Kind) {
+        for attr in &mut attrs {
+            if let Some(adjusted) = adjusted_svg_attribute(&attr.name.local) {
+                attr.name = adjusted;
+            }
+        }
+        let id = self.sink.create_element(
+            QualName::new(None, ns!(svg), name.clone()),
+            attrs,
+            ElementFlags::default(),
+        );
+        let parent = self.current().id;
+        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        if !closed {
+            self.stack.push(Open { id, name, kind });
+        }
+    }
+
+    /// A start tag inside `svg`: another SVG element, unless it is one of the HTML tags
+    /// that break out of foreign content, or the current element is one of SVG's HTML
+    /// integration points (`foreignObject`, `desc`, `title`): not handled here.
+    fn foreign_start_tag(&mut self, tag: StartTag) -> Option<()> {
+        let integration_point = matches!(&*self.current().name, "foreignObject" | "desc" | "title");
+        let plain_name = tag
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'));
+        if integration_point || !plain_name || breaks_out_of_svg(&tag) || &*tag.name == "script" {
+            return None;
+        }
+        let name = SVG_ELEMENTS
+            .iter()
+            .find(|camel| camel.eq_ignore_ascii_case(&tag.name))
+            .map_or(tag.name, |camel| LocalName::from(*camel));
+        self.insert_svg(name, tag.attrs, tag.self_closing, Kind::Foreign);
+        Some(())
+    }
+
+    /// What the table modes do before a start tag is inserted: close a cell or row, or add
+    /// the `tbody` or `tr` left out. `Some(false)`: html5ever ignores the tag (a table part
+    /// outside a table). `None`: a tag html5ever would move before the table.
+    fn make_room_in_table(&mut self, kind: Kind, name: &str) -> Option<bool> {
+        loop {
+            match (self.mode(), kind) {
+                (Mode::Body, kind) => return Some(!kind.is_table_part()),
+                (Mode::Cell, kind) if kind.is_table_part() => self.close_cell()?,
+                (Mode::Cell, _) => return Some(true),
+                // Of the raw text elements only `style` and `script` stay in a table; the
+                // others html5ever moves before it.
+                (_, Kind::RawText) if matches!(name, "style" | "script") => return Some(true),
+                (Mode::Table, Kind::TableSection) => return Some(true),
+                (Mode::Table, Kind::Row | Kind::Cell) => {
+                    self.insert_implied(local_name!("tbody"), Kind::TableSection)
+                }
+                (Mode::TableBody, Kind::Row) => return Some(true),
+                (Mode::TableBody, Kind::Cell) => self.insert_implied(local_name!("tr"), Kind::Row),
+                (Mode::TableBody, Kind::TableSection)
+                | (Mode::Row, Kind::Row | Kind::TableSection) => {
+                    self.stack.pop();
+                }
+                (Mode::Row, Kind::Cell) => return Some(true),
+                _ => return None,
+            }
+        }
+    }
+
+    fn insert_implied(&mut self, name: LocalName, kind: Kind) {
+        let id =
+            self.sink
+                .create_element(html_name(name.clone()), Vec::new(), ElementFlags::default());
+        let parent = self.current().id;
+        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        self.stack.push(Open { id, name, kind });
+    }
+
+    /// Closes the open cell and everything in it.
+    fn close_cell(&mut self) -> Option<()> {
+        let depth = self.stack.iter().rposition(|e| e.kind == Kind::Cell)?;
+        self.stack.truncate(depth);
+        Some(())
+    }
+
+    /// "Close a p element" where the spec would: only the simple case, `p` being current.
+    fn close_p(&mut self) -> Option<()> {
+        if !self.stack.iter().any(|e| e.kind == Kind::P) {
+            return Some(());
+        }
+        (self.current().kind == Kind::P).then(|| {
+            self.stack.pop();
+        })
+    }
+
+    /// A new `li` closes the open `li` (a `dd` or `dt` the open `dd` or `dt`), if no other
+    /// special element is between.
+    fn close_item(&mut self, kind: Kind) -> Option<()> {
+        for (depth, open) in self.stack.iter().enumerate().rev() {
+            if open.kind == kind {
+                return self.close_with_implied(depth);
+            }
+            if open.kind.stops_item_search(&open.name) {
+                break;
+            }
+        }
+        Some(())
+    }
+
+    /// Pops the element at `depth` and the ones above it, if those are all elements whose
+    /// end tag may be left out (`p`, `li`, `dd`, `dt`): html5ever's "generate implied end
+    /// tags". Anything else above it would need repair.
+    fn close_with_implied(&mut self, depth: usize) -> Option<()> {
+        let above = &self.stack[depth + 1..];
+        if !above.iter().all(|e| e.kind.end_tag_implied()) {
+            return None;
+        }
+        self.stack.truncate(depth);
+        Some(())
+    }
+
+    /// An end tag that closes the current element, or for a block the nearest open one of
+    /// its name above which only elements with implied end tags are open (`<li>a</ul>`,
+    /// `<div><p>a</div>`), or one html5ever ignores; it repairs anything else.
+    pub(super) fn end_tag(&mut self, name: &str) -> Option<()> {
+        self.flush_text()?;
+        let current = self.current();
+        if current.kind.is_svg() {
+            // html5ever closes the current SVG element by its name in any case; `</p>`,
+            // `</br>`, `</script>` and other names have rules not followed here.
+            let closes = str::eq_ignore_ascii_case(&current.name, name)
+                && !matches!(name, "p" | "br" | "script");
+            return closes.then(|| {
+                self.stack.pop();
+            });
+        }
+        loop {
+            match self.end_tag_in_table(name)? {
+                TableEnd::Done => return Some(()),
+                TableEnd::Again => {}
+                TableEnd::AsInBody => break,
+            }
+        }
+        if name == "form" {
+            return self.end_form();
+        }
+        let Some(depth) = self.stack.iter().rposition(|e| &*e.name == name) else {
+            return self.end_tag_of_closed(name);
+        };
+        let open = &self.stack[depth];
+        if open.kind == Kind::Root {
+            return Some(());
+        }
+        if depth + 1 == self.stack.len() {
+            self.stack.pop();
+            return Some(());
+        }
+        if open.kind == Kind::Inline {
+            return None;
+        }
+        // `</li>` with a `p` open in the `li`: fine; with a `ul` open in it, `li` is out of
+        // the list item scope and html5ever ignores the tag. The implied-tags check covers it.
+        self.close_with_implied(depth)
+    }
+
+    /// The end tags the table modes treat themselves; `None` for those html5ever would
+    /// apply before the table.
+    fn end_tag_in_table(&mut self, name: &str) -> Option<TableEnd> {
+        let ignored_in_table = matches!(
+            name,
+            "body"
+                | "caption"
+                | "col"
+                | "colgroup"
+                | "html"
+                | "tbody"
+                | "td"
+                | "tfoot"
+                | "th"
+                | "thead"
+                | "tr"
+        );
+        // "Has an element in table scope": the search stops at the nearest table.
+        let open_in_table = |name: &str| {
+            for open in self.stack.iter().rev() {
+                if &*open.name == name {
+                    return true;
+                }
+                if open.kind == Kind::Table {
+                    return false;
+                }
+            }
+            false
+        };
+        let is_current = &*self.current().name == name;
+        Some(match self.mode() {
+            Mode::Body => TableEnd::AsInBody,
+            Mode::Cell => match name {
+                "td" | "th" | "table" | "tbody" | "tfoot" | "thead" | "tr" => {
+                    if !open_in_table(name) {
+                        return Some(TableEnd::Done);
+                    }
+                    self.close_cell()?;
+                    match name {
+                        "td" | "th" => TableEnd::Done,
+                        _ => TableEnd::Again,
+                    }
+                }
+                "body" | "caption" | "col" | "colgroup" | "html" => TableEnd::Done,
+                _ => TableEnd::AsInBody,
+            },
+            Mode::Row => match name {
+                "tr" => {
+                    self.stack.pop();
+                    TableEnd::Done
+                }
+                "table" => {
+                    self.stack.pop();
+                    TableEnd::Again
+                }
+                "tbody" | "tfoot" | "thead" if open_in_table(name) => {
+                    self.stack.pop();
+                    TableEnd::Again
+                }
+                _ if ignored_in_table => TableEnd::Done,
+                _ => return None,
+            },
+            Mode::TableBody => match name {
+                "tbody" | "tfoot" | "thead" if is_current => {
+                    self.stack.pop();
+                    TableEnd::Done
+                }
+                "table" => {
+                    self.stack.pop();
+                    TableEnd::Again
+                }
+                _ if ignored_in_table => TableEnd::Done,
+                _ => return None,
+            },
+            Mode::Table => match name {
+                "table" => {
+                    self.stack.pop();
+                    TableEnd::Done
+                }
+                _ if ignored_in_table => TableEnd::Done,
+                _ => return None,
+            },
+        })
+    }
+
+    /// The end tag of `script`, `style`, `title`, ...: html5ever's "text" mode pops the
+    /// element, whatever mode the table parts are in.
+    pub(super) fn end_raw_text(&mut self) -> Option<()> {
+        self.flush_text()?;
+        self.stack.pop();
+        Some(())
+    }
+
+    /// `</form>` clears the form pointer and closes the form, which the simple cases here
+    /// find on top of the stack once the implied end tags are generated.
+    fn end_form(&mut self) -> Option<()> {
+        let was_open = std::mem::take(&mut self.form_open);
+        let Some(depth) = self.stack.iter().rposition(|e| e.kind == Kind::Form) else {
+            return (!was_open).then_some(());
+        };
+        if !was_open {
+            return None;
+        }
+        self.close_with_implied(depth)
+    }
+
+    /// An end tag with no open element of its name: html5ever ignores it, except `</p>`
+    /// (an empty `p`), `</br>` (a `br`) and a heading's (which closes any open heading).
+    fn end_tag_of_closed(&mut self, name: &str) -> Option<()> {
+        match name {
+            "p" | "br" => {
+                let element = self.sink.create_element(
+                    html_name(LocalName::from(name)),
+                    Vec::new(),
+                    ElementFlags::default(),
+                );
+                let parent = self.current().id;
+                self.sink.append(&parent, NodeOrText::AppendNode(element));
+                Some(())
+            }
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                (!self.stack.iter().any(|e| e.kind == Kind::Heading)).then_some(())
+            }
+            _ => Some(()),
+        }
+    }
+}
+
+/// What a table mode made of an end tag.
+enum TableEnd {
+    Done,
+    /// Closed a part; the tag applies again to what is open now (`</table>` in a cell).
+    Again,
+    AsInBody,
+}
