@@ -28,26 +28,16 @@ use tokenizer::Tokenizer;
 
 /// Parses `html` as `Html::parse_fragment` would, if it is within the subset this handles.
 pub(super) fn parse(html: &str) -> Option<Html> {
-    parse_or_stop(html).ok()
-}
-
-/// The tree, or the byte offset (after newline normalization) where the parser gave up.
-fn parse_or_stop(html: &str) -> Result<Html, usize> {
-    if let Some(nul) = memchr::memchr(0, html.as_bytes()) {
-        return Err(nul);
+    // html5ever replaces or drops NUL depending on where it stands: not handled here.
+    if memchr::memchr(0, html.as_bytes()).is_some() {
+        return None;
     }
     // html5ever's tokenizer drops a byte order mark at the start.
     let html = html.strip_prefix('\u{FEFF}').unwrap_or(html);
     let input = normalize_newlines(html);
     let mut builder = Builder::new();
-    let mut tokenizer = Tokenizer {
-        input: &input,
-        pos: 0,
-    };
-    match tokenizer.run(&mut builder) {
-        Some(()) => builder.finish().ok_or(tokenizer.pos),
-        None => Err(tokenizer.pos),
-    }
+    Tokenizer::new(&input).run(&mut builder)?;
+    builder.finish()
 }
 
 /// html5ever's input stream turns CR LF and lone CR into LF before it tokenizes.

@@ -12,15 +12,18 @@ use super::{Kind, StartTag};
 /// The tokenizer's part: splits the input into text, tags and comments, decoding character
 /// references; `None` wherever html5ever's tokenizer would take a path this does not follow.
 pub(super) struct Tokenizer<'a> {
-    pub(super) input: &'a str,
-    pub(super) pos: usize,
+    input: &'a str,
+    pos: usize,
 }
 
 fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\x0C' | b' ')
 }
 
-impl Tokenizer<'_> {
+impl<'a> Tokenizer<'a> {
+    pub(super) fn new(input: &'a str) -> Self {
+        Tokenizer { input, pos: 0 }
+    }
     pub(super) fn run(&mut self, builder: &mut Builder) -> Option<()> {
         let mut decoded = String::new();
         while self.pos < self.input.len() {
@@ -86,11 +89,7 @@ impl Tokenizer<'_> {
         }
         if kind == Kind::EscapableText {
             let mut decoded = String::new();
-            Tokenizer {
-                input: content,
-                pos: 0,
-            }
-            .decode_text(&mut decoded)?;
+            Tokenizer::new(content).decode_text(&mut decoded)?;
             builder.push_text(&decoded);
         } else {
             builder.push_text(content);
