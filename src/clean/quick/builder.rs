@@ -134,8 +134,8 @@ impl Builder {
         Some(())
     }
 
-    /// A start tag; html5ever ignores the self-closing flag of a non-void element.
-    /// A start tag; `Some(Some(kind))` if raw text follows it (`kind` says which).
+    /// A start tag; `Some(Some(kind))` if raw text follows it (`kind` says which). The
+    /// self-closing flag matters only in SVG: html5ever ignores it on HTML elements.
     pub(super) fn start_tag(&mut self, tag: StartTag) -> Option<Option<Kind>> {
         self.flush_text()?;
         if self.current().kind.is_svg() {
