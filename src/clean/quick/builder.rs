@@ -198,13 +198,7 @@ impl Builder {
         self.ignore_lf = kind == Kind::Pre || tag.name == local_name!("textarea");
         self.form_open |= kind == Kind::Form;
         self.had_table |= kind == Kind::Table;
-        let id = self.sink.create_element(
-            html_name(tag.name.clone()),
-            tag.attrs,
-            ElementFlags::default(),
-        );
-        let parent = self.current().id;
-        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        let id = self.append_element(html_name(tag.name.clone()), tag.attrs);
         if !kind.is_void() {
             self.stack.push(Open {
                 id,
@@ -223,13 +217,7 @@ impl Builder {
                 attr.name = adjusted;
             }
         }
-        let id = self.sink.create_element(
-            QualName::new(None, ns!(svg), name.clone()),
-            attrs,
-            ElementFlags::default(),
-        );
-        let parent = self.current().id;
-        self.sink.append(&parent, NodeOrText::AppendNode(id));
+        let id = self.append_element(QualName::new(None, ns!(svg), name.clone()), attrs);
         if !closed {
             self.stack.push(Open { id, name, kind });
         }
@@ -284,12 +272,18 @@ impl Builder {
     }
 
     fn insert_implied(&mut self, name: LocalName, kind: Kind) {
-        let id =
-            self.sink
-                .create_element(html_name(name.clone()), Vec::new(), ElementFlags::default());
+        let id = self.append_element(html_name(name.clone()), Vec::new());
+        self.stack.push(Open { id, name, kind });
+    }
+
+    /// Creates an element and appends it to the current one, as html5ever inserts one.
+    fn append_element(&mut self, name: QualName, attrs: Vec<Attribute>) -> NodeId {
+        let id = self
+            .sink
+            .create_element(name, attrs, ElementFlags::default());
         let parent = self.current().id;
         self.sink.append(&parent, NodeOrText::AppendNode(id));
-        self.stack.push(Open { id, name, kind });
+        id
     }
 
     /// Closes the open cell and everything in it.
@@ -490,13 +484,7 @@ impl Builder {
     fn end_tag_of_closed(&mut self, name: &str) -> Option<()> {
         match name {
             "p" | "br" => {
-                let element = self.sink.create_element(
-                    html_name(LocalName::from(name)),
-                    Vec::new(),
-                    ElementFlags::default(),
-                );
-                let parent = self.current().id;
-                self.sink.append(&parent, NodeOrText::AppendNode(element));
+                self.append_element(html_name(LocalName::from(name)), Vec::new());
                 Some(())
             }
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {

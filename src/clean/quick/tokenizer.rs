@@ -24,6 +24,7 @@ impl<'a> Tokenizer<'a> {
     pub(super) fn new(input: &'a str) -> Self {
         Tokenizer { input, pos: 0 }
     }
+
     pub(super) fn run(&mut self, builder: &mut Builder) -> Option<()> {
         let mut decoded = String::new();
         while self.pos < self.input.len() {
@@ -147,30 +148,16 @@ impl<'a> Tokenizer<'a> {
         let kind = Kind::of(&name);
         let name = LocalName::from(&*name);
         let mut attrs: Vec<Attribute> = Vec::new();
-        loop {
+        let self_closing = loop {
             self.skip_spaces();
             match self.peek()? {
-                b'>' => {
-                    self.pos += 1;
-                    return Some(StartTag {
-                        name,
-                        kind,
-                        attrs,
-                        self_closing: false,
-                    });
-                }
+                b'>' => break false,
                 b'/' => {
                     self.pos += 1;
                     if self.peek()? != b'>' {
                         return None;
                     }
-                    self.pos += 1;
-                    return Some(StartTag {
-                        name,
-                        kind,
-                        attrs,
-                        self_closing: true,
-                    });
+                    break true;
                 }
                 _ => {
                     let attr = self.attribute()?;
@@ -181,7 +168,14 @@ impl<'a> Tokenizer<'a> {
                     attrs.push(attr);
                 }
             }
-        }
+        };
+        self.pos += 1;
+        Some(StartTag {
+            name,
+            kind,
+            attrs,
+            self_closing,
+        })
     }
 
     fn attribute(&mut self) -> Option<Attribute> {
@@ -232,7 +226,7 @@ impl<'a> Tokenizer<'a> {
     }
 
     fn unquoted_value(&mut self, value: &mut String) -> Option<()> {
-        let start_len = self.pos;
+        let start = self.pos;
         loop {
             match self.peek()? {
                 b'>' => break,
@@ -246,7 +240,7 @@ impl<'a> Tokenizer<'a> {
                 }
             }
         }
-        (self.pos > start_len).then_some(())
+        (self.pos > start).then_some(())
     }
 
     fn end_tag(&mut self) -> Option<String> {
@@ -382,7 +376,7 @@ impl<'a> Tokenizer<'a> {
 
 /// Whether `<script` (any case) occurs in `text`.
 fn contains_script_tag(text: &str) -> bool {
-    memchr::memmem::find_iter(text.as_bytes(), b"<").any(|at| {
+    memchr::memchr_iter(b'<', text.as_bytes()).any(|at| {
         text.as_bytes()
             .get(at + 1..at + 7)
             .is_some_and(|n| n.eq_ignore_ascii_case(b"script"))
