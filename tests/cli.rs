@@ -63,6 +63,41 @@ fn search_ranks_highlights_and_explains_bad_queries() {
     assert!(!stderr(&bad).contains("database error"), "{}", stderr(&bad));
 }
 
+/// New articles wait in `articles_fts_pending` while more feeds are on their way; a pass
+/// ends with all of them in the index, and one a kill left queued is indexed by search.
+#[test]
+fn the_search_index_holds_every_article_after_a_pass_and_search_catches_up() {
+    let (_server, ws) = publishers(&[]);
+    ws.ok(&["fetch"]);
+    let articles = ws.count("SELECT count(*) FROM articles");
+    assert!(articles > 1);
+    assert_eq!(ws.count("SELECT count(*) FROM articles_fts_pending"), 0);
+    let matched = |ws: &Workspace| {
+        ws.count("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'redbox'")
+    };
+    assert_eq!(matched(&ws), 1, "indexed without a search first");
+
+    // What a kill between storing an article and indexing it leaves.
+    ws.db()
+        .execute_batch(
+            "INSERT INTO articles_fts (articles_fts, rowid, title, content)
+                 SELECT 'delete', id, title, content FROM articles;
+             INSERT INTO articles_fts_pending (article_id) SELECT id FROM articles;",
+        )
+        .unwrap();
+    assert_eq!(matched(&ws), 0);
+    let hits = ws.ok(&["search", "Redbox"]);
+    assert!(hits.contains("[Redbox]"), "{hits}");
+    assert_eq!(ws.count("SELECT count(*) FROM articles_fts_pending"), 0);
+    assert_eq!(matched(&ws), 1);
+    ws.db()
+        .execute(
+            "INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the full-text index is sound");
+}
+
 #[test]
 fn config_errors_name_file_line_and_fix() {
     let ws = Workspace::new(

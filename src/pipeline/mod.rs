@@ -10,6 +10,7 @@ mod cleaners;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -108,6 +109,40 @@ pub struct Pipeline {
     /// network in any number (`concurrency`), but a parsed feed and its cleaned batch are
     /// many times the size of the download, so only these few are held in memory at once.
     processing: Arc<tokio::sync::Semaphore>,
+    /// Runs going on: the last one to end brings the search index up to date, so that
+    /// while feeds follow each other their new articles enter it many feeds at a time.
+    running: AtomicUsize,
+}
+
+/// One run counted in [`Pipeline::running`], uncounted when it ends or is dropped (a run
+/// cancelled at shutdown).
+struct Running<'a> {
+    count: &'a AtomicUsize,
+    ended: bool,
+}
+
+impl<'a> Running<'a> {
+    fn start(count: &'a AtomicUsize) -> Running<'a> {
+        count.fetch_add(1, Ordering::AcqRel);
+        Running {
+            count,
+            ended: false,
+        }
+    }
+
+    /// Ends the run; true if no other run is going.
+    fn end(mut self) -> bool {
+        self.ended = true;
+        self.count.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.count.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
 }
 
 impl Pipeline {
@@ -118,6 +153,7 @@ impl Pipeline {
             rules_of: Arc::new(reprocess::rules_from(config)),
             scope: config.dedup,
             processing: Arc::new(tokio::sync::Semaphore::new(cleaners::threads() + 1)),
+            running: AtomicUsize::new(0),
         })
     }
 
@@ -147,6 +183,23 @@ impl Pipeline {
     /// row. `start` is when the run was due (its cron tick plus jitter; now for a one-off
     /// fetch): floors on the next poll count from there.
     pub async fn run_feed(&self, feed: &FeedConfig, start: DateTime<Utc>) -> FeedRun {
+        let running = Running::start(&self.running);
+        let run = self.fetch_and_store(feed, start).await;
+        if running.end() {
+            self.update_search_index().await;
+        }
+        run
+    }
+
+    /// A failure here loses nothing: the articles stay queued for the next update, and
+    /// search makes one first.
+    async fn update_search_index(&self) {
+        if let Err(error) = self.store.blocking(|s| s.update_search_index()).await {
+            tracing::warn!(%error, "new articles are not in the search index yet; the next run adds them");
+        }
+    }
+
+    async fn fetch_and_store(&self, feed: &FeedConfig, start: DateTime<Utc>) -> FeedRun {
         let name = feed.name.clone();
         let (result, next) = match self.store.blocking(move |s| s.feed_state(&name)).await {
             Ok(state) => match self.try_feed(feed, &state, start).await {

@@ -225,6 +225,30 @@ CREATE INDEX items_feed_guid_state ON items(feed_id, guid, raw_hash, article_id,
 CREATE INDEX items_feed_seen ON items(feed_id, last_seen_at, id, guid, edge_keys);
 DROP INDEX items_last_seen_at;
 "#,
+    // 11: new articles wait in `articles_fts_pending` and enter the full-text index many
+    // feeds at a time (`store::search_index`, docs/performance.md): one feed's articles per
+    // commit made one small FTS5 segment each, and merging them was most of FTS5's cost.
+    // The index must never be told to delete a row it does not hold, so the triggers leave
+    // a waiting article out of it; a deleted one leaves the queue.
+    r#"
+CREATE TABLE articles_fts_pending (
+    article_id INTEGER PRIMARY KEY
+);
+DROP TRIGGER articles_fts_update;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, content ON articles
+WHEN NOT EXISTS (SELECT 1 FROM articles_fts_pending WHERE article_id = old.id) BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content);
+    INSERT INTO articles_fts(rowid, title, content) VALUES (new.id, new.title, new.content);
+END;
+DROP TRIGGER articles_fts_delete;
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, content)
+        SELECT 'delete', old.id, old.title, old.content
+        WHERE NOT EXISTS (SELECT 1 FROM articles_fts_pending WHERE article_id = old.id);
+    DELETE FROM articles_fts_pending WHERE article_id = old.id;
+END;
+INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', 4194304);
+"#,
 ];
 
 type Backfill = fn(&Transaction<'_>) -> Result<(), StoreError>;
@@ -270,17 +294,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_full_text_index_merges_sixteen_segments_at_a_time() {
+    fn the_full_text_index_merges_sixteen_segments_at_a_time_and_flushes_at_4_mb() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn, ":memory:").unwrap();
-        let automerge: i64 = conn
-            .query_row(
-                "SELECT v FROM articles_fts_config WHERE k = 'automerge'",
-                [],
+        let setting = |key: &str| -> i64 {
+            conn.query_row(
+                "SELECT v FROM articles_fts_config WHERE k = ?1",
+                [key],
                 |r| r.get(0),
             )
-            .unwrap();
-        assert_eq!(automerge, 16);
+            .unwrap()
+        };
+        assert_eq!(setting("automerge"), 16);
+        assert_eq!(setting("hashsize"), 4 << 20);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod matching;
 mod migrations;
 mod query;
 mod retention;
+mod search_index;
 mod select;
 mod sqlite;
 mod write;
@@ -95,8 +96,12 @@ pub trait Backend: Send + Sync {
     fn limit_size(&self, bytes: Option<u64>) -> Result<(), StoreError>;
     /// What the last successful fetch of a feed left for the next one.
     fn feed_state(&self, feed: &str) -> Result<FeedState, StoreError>;
-    /// Writes one fetched feed, all its items and their articles, in one transaction.
+    /// Writes one fetched feed, all its items and their articles, in one transaction. Its
+    /// new articles may wait for the search index while more feeds are on their way.
     fn ingest(&self, feed: &str, batch: &FeedBatch) -> Result<IngestReport, StoreError>;
+    /// Adds every article still waiting to the search index (the pipeline calls it when no
+    /// other feed is on its way; search does first); returns how many there were.
+    fn update_search_index(&self) -> Result<usize, StoreError>;
     /// Records a fetch that found nothing new (304, unchanged file or body).
     fn record_unchanged(
         &self,

@@ -17,7 +17,7 @@ use super::{
     ArticleChange, ArticleFilter, ArticleSink, ArticleSources, Backend, BoilerplateSample,
     CursorMove, ExportPlan, Exported, FeedBatch, FeedRetention, FeedState, FeedStatus,
     IngestReport, LearnedBoilerplate, PollRecord, PruneReport, Reprocessed, SearchHit, Stats,
-    StoreError, StoredItem, Summary, migrations, query, retention, select, write,
+    StoreError, StoredItem, Summary, migrations, query, retention, search_index, select, write,
 };
 use crate::config::FeedConfig;
 
@@ -133,6 +133,10 @@ impl Backend for SqliteBackend {
         write::ingest(&mut self.conn(), feed, batch)
     }
 
+    fn update_search_index(&self) -> Result<usize, StoreError> {
+        search_index::index_queue_now(&mut self.conn())
+    }
+
     fn record_unchanged(
         &self,
         feed: &str,
@@ -191,8 +195,16 @@ impl Backend for SqliteBackend {
         retention::stats(&self.conn())
     }
 
+    /// Indexes the articles still queued for the full-text index first (a crash or a kill
+    /// can leave some), unless the database cannot be written: then it searches what is
+    /// indexed and says how many are not.
     fn search(&self, filter: &ArticleFilter) -> Result<Vec<SearchHit>, StoreError> {
-        select::search(&self.conn(), filter)
+        let mut conn = self.conn();
+        if let Err(error) = search_index::index_queue_now(&mut conn) {
+            let queued = search_index::queued(&conn).unwrap_or(0);
+            tracing::warn!(%error, queued, "new articles not indexed yet are left out of this search");
+        }
+        select::search(&conn, filter)
     }
 
     fn boilerplate_sample(

@@ -11,7 +11,7 @@ use super::{
     ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern, PollRecord,
     Reprocessed, StoreError,
 };
-use super::{matching, query};
+use super::{matching, query, search_index};
 use crate::clean::learn;
 use crate::config::FeedConfig;
 use crate::dedup::{self, Candidates, Incoming, KnownItem, Resolution, Rule, Scope};
@@ -48,7 +48,8 @@ fn feed_id(tx: &Transaction<'_>, feed: &str) -> Result<i64, StoreError> {
     }
 }
 
-/// One transaction per feed: either every item of this fetch is stored, or none is.
+/// One transaction per feed: either every item of this fetch is stored, or none is. The
+/// feed's new articles are queued for the full-text index (`search_index`).
 pub(super) fn ingest(
     conn: &mut Connection,
     feed: &str,
@@ -59,13 +60,12 @@ pub(super) fn ingest(
     let feed_id = feed_id(&tx, feed)?;
     let mut report = IngestReport::default();
     let fetched: HashSet<String> = batch.items.iter().map(|i| i.guid.clone()).collect();
-    let mut unindexed = Vec::new();
     for item in &batch.items {
         ingest_item(
             &tx,
             (feed_id, &fetched),
             batch.scope,
-            (item, &mut unindexed),
+            item,
             &now,
             &mut report,
         )?;
@@ -86,50 +86,20 @@ pub(super) fn ingest(
         ],
     )?;
     record_attempt(&tx, feed, batch.status, None, &batch.poll, &now)?;
-    index_for_search(&tx, &mut unindexed)?;
+    // Last in the transaction: FTS5 flushes its pending terms at every statement savepoint
+    // once it is part of the transaction.
+    search_index::index_if_long(&tx)?;
     matching::merge_recent_keys(&tx)?;
     tx.commit()?;
     Ok(report)
 }
 
-/// Adds the batch's new articles to the full-text index, last in the transaction: FTS5
-/// writes its pending terms to disk at every statement savepoint once it is part of the
-/// transaction (and statements with triggers open one), so indexing each article as it is
-/// inserted wrote one tiny segment per article and spent its time merging them.
-///
-/// An article of the batch that is about to change is indexed first, so that the update
-/// trigger finds it in the index.
-fn index_for_search(
-    tx: &Transaction<'_>,
-    unindexed: &mut Vec<(i64, &IncomingItem)>,
-) -> Result<(), StoreError> {
-    let mut insert =
-        tx.prepare_cached("INSERT INTO articles_fts (rowid, title, content) VALUES (?1, ?2, ?3)")?;
-    for (id, item) in unindexed.drain(..) {
-        insert.execute(params![id, item.article.title, item.article.content])?;
-    }
-    Ok(())
-}
-
-/// Indexes the batch's new articles now if `article` is one of them (see `index_for_search`).
-fn index_before_change(
-    tx: &Transaction<'_>,
-    article: i64,
-    unindexed: &mut Vec<(i64, &IncomingItem)>,
-) -> Result<(), StoreError> {
-    if unindexed.iter().any(|(id, _)| *id == article) {
-        index_for_search(tx, unindexed)?;
-    }
-    Ok(())
-}
-
-/// `feed` is the feed's id and the guids of this fetch; `unindexed` collects the articles
-/// the batch created, for `index_for_search`.
-fn ingest_item<'b>(
+/// `feed` is the feed's id and the guids of this fetch.
+fn ingest_item(
     tx: &Transaction<'_>,
     (feed_id, fetched): (i64, &HashSet<String>),
     scope: Scope,
-    (item, unindexed): (&'b IncomingItem, &mut Vec<(i64, &'b IncomingItem)>),
+    item: &IncomingItem,
     now: &str,
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
@@ -163,7 +133,6 @@ fn ingest_item<'b>(
     };
     match dedup::resolve(&incoming, &candidates) {
         Resolution::Known(known, _) => {
-            index_before_change(tx, known.article, unindexed)?;
             update_item(tx, known.item, item, now)?;
             update_article(tx, known.article, &item.article, now)?;
             report.updated += 1;
@@ -173,7 +142,6 @@ fn ingest_item<'b>(
             rule,
             score,
         } => {
-            index_before_change(tx, article, unindexed)?;
             upgrade_text(tx, article, &item.article, now)?;
             insert_item(tx, feed_id, item, (article, rule, score), now)?;
             report.merged += 1;
@@ -182,7 +150,7 @@ fn ingest_item<'b>(
             let article = insert_article(tx, feed_id, &item.article, now)?;
             matching::index_text(tx, article, profile)?;
             insert_item(tx, feed_id, item, (article, Rule::New, None), now)?;
-            unindexed.push((article, item));
+            search_index::queue(tx, article)?;
             report.new_articles += 1;
         }
     }
@@ -222,7 +190,8 @@ fn published_or(draft: &ArticleDraft, now: &str) -> String {
 }
 
 /// Inserts a new article with the next change number. Setting `change_seq` here keeps the
-/// insert trigger from writing the whole row a second time, and `index_for_search` indexes it.
+/// insert trigger from writing the whole row a second time, and from indexing it at once:
+/// the caller queues it for the full-text index (`search_index`).
 fn insert_article(
     tx: &Transaction<'_>,
     feed_id: i64,
