@@ -391,37 +391,30 @@ mod tests {
 
     #[test]
     #[cfg(target_arch = "x86_64")]
-    fn the_avx512_minhash_gives_the_portable_result() {
-        if !std::is_x86_feature_detected!("avx512dq") {
-            eprintln!("skipped: this CPU has no AVX-512 DQ");
-            return;
-        }
-        for n in [0, 1, 3, 4, 5, 8, 9, 17, 800] {
-            let shingles: Vec<u64> = (0..n).map(|i| mix(i * 7919 + n)).collect();
-            // SAFETY: the CPU has AVX-512 F and DQ, checked above.
-            assert_eq!(
-                unsafe { minhash_avx512(&shingles) },
-                minhash(&shingles),
-                "{n} shingles"
-            );
-        }
-    }
-
-    #[test]
-    #[cfg(target_arch = "x86_64")]
-    fn the_avx2_minhash_gives_the_portable_result() {
-        if !std::is_x86_feature_detected!("avx2") {
-            eprintln!("skipped: this CPU has no AVX2");
-            return;
-        }
-        for n in [0, 1, 3, 4, 5, 17, 800] {
-            let shingles: Vec<u64> = (0..n).map(|i| mix(i * 7919 + n)).collect();
-            // SAFETY: the CPU has AVX2, checked above.
-            assert_eq!(
-                unsafe { minhash_avx2(&shingles) },
-                minhash(&shingles),
-                "{n} shingles"
-            );
+    fn the_vector_minhashes_give_the_portable_result() {
+        type Minhash = unsafe fn(&[u64]) -> [u64; BANDS * ROWS];
+        let variants: [(&str, bool, Minhash); 2] = [
+            ("AVX2", std::is_x86_feature_detected!("avx2"), minhash_avx2),
+            (
+                "AVX-512 DQ",
+                std::is_x86_feature_detected!("avx512dq"),
+                minhash_avx512,
+            ),
+        ];
+        for (name, available, vector) in variants {
+            if !available {
+                eprintln!("skipped: this CPU has no {name}");
+                continue;
+            }
+            for n in [0, 1, 3, 4, 5, 8, 9, 17, 800] {
+                let shingles: Vec<u64> = (0..n).map(|i| mix(i * 7919 + n)).collect();
+                // SAFETY: the CPU has the variant's features, checked above.
+                assert_eq!(
+                    unsafe { vector(&shingles) },
+                    minhash(&shingles),
+                    "{name}, {n} shingles"
+                );
+            }
         }
     }
 }
