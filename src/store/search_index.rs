@@ -6,9 +6,10 @@
 //! FTS5 writes a segment for what was indexed in each transaction and spends most of its
 //! time merging segments; one feed's articles per commit made 500 small segments in a
 //! 500-feed pass (docs/performance.md). The queue is a table, not memory, so that an
-//! article is never lost to the index: a crash leaves it queued, and the next write or
-//! search indexes it. The triggers keep a queued article out of the index (FTS5 must never
-//! be told to delete a row it does not hold) and drop a deleted article from the queue.
+//! article is never lost to the index: a crash leaves it queued, and the end of the next
+//! run, or a search, indexes it. The triggers keep a queued article out of the index
+//! (FTS5 must never be told to delete a row it does not hold) and drop a deleted article
+//! from the queue.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -37,12 +38,6 @@ pub(super) fn index_if_long(conn: &Connection) -> Result<usize, StoreError> {
 
 /// Indexes every queued article, with its text as it is now.
 pub(super) fn index_queue(conn: &Connection) -> Result<usize, StoreError> {
-    let indexed = index_and_empty(conn)?;
-    tracing::debug!(indexed, "queued articles added to the full-text index");
-    Ok(indexed)
-}
-
-fn index_and_empty(conn: &Connection) -> Result<usize, StoreError> {
     conn.prepare_cached(
         "INSERT INTO articles_fts (rowid, title, content)
          SELECT a.id, a.title, a.content
@@ -50,9 +45,11 @@ fn index_and_empty(conn: &Connection) -> Result<usize, StoreError> {
          ORDER BY p.article_id",
     )?
     .execute([])?;
-    Ok(conn
+    let indexed = conn
         .prepare_cached("DELETE FROM articles_fts_pending")?
-        .execute([])?)
+        .execute([])?;
+    tracing::debug!(indexed, "queued articles added to the full-text index");
+    Ok(indexed)
 }
 
 /// Indexes what is queued, in a transaction of its own; reads only when nothing is (the

@@ -133,7 +133,12 @@ impl Backend for SqliteBackend {
         write::ingest(&mut self.conn(), feed, batch)
     }
 
+    /// Asks the read-only connection first: the daemon calls this after most runs, and
+    /// the queue is almost always empty then; the writer's lock may be held by a long write.
     fn update_search_index(&self) -> Result<usize, StoreError> {
+        if self.with_reader(search_index::queued)? == 0 {
+            return Ok(0);
+        }
         search_index::index_queue_now(&mut self.conn())
     }
 
