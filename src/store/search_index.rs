@@ -140,6 +140,7 @@ mod tests {
         add_article(&conn, MAX_QUEUED, "word");
         assert_eq!(index_if_long(&conn).unwrap(), MAX_QUEUED as usize);
         assert_eq!(found(&conn, "word").len(), MAX_QUEUED as usize);
+        assert!(index_is_sound(&conn));
     }
 
     #[test]
@@ -190,5 +191,6 @@ mod tests {
         .unwrap();
         assert_eq!(found(&conn, "zebracorn"), vec![7]);
         assert_eq!(queued(&conn).unwrap(), 0);
+        assert!(index_is_sound(&conn));
     }
 }
