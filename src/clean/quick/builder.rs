@@ -41,8 +41,11 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    pub(super) fn new() -> Self {
-        let sink = HtmlTreeSink::new(Html::new_fragment());
+    /// `nodes`: about how many nodes the tree will hold, so that it grows once or never.
+    pub(super) fn new(nodes: usize) -> Self {
+        let mut html = Html::new_fragment();
+        html.tree = ego_tree::Tree::with_capacity(scraper::Node::Fragment, nodes);
+        let sink = HtmlTreeSink::new(html);
         // html5ever creates the context element first (an orphan in scraper's arena), then
         // the `html` root; the same order gives every node the same id.
         sink.create_element(
@@ -120,7 +123,9 @@ impl Builder {
         if in_table && !self.text.bytes().all(html_space) {
             return None;
         }
-        let text = StrTendril::from(std::mem::take(&mut self.text));
+        // Copied, so that the buffer keeps its capacity for the next text node.
+        let text = StrTendril::from_slice(&self.text);
+        self.text.clear();
         let parent = self.current().id;
         self.sink.append(&parent, NodeOrText::AppendText(text));
         Some(())

@@ -35,7 +35,10 @@ pub(super) fn parse(html: &str) -> Option<Html> {
     // html5ever's tokenizer drops a byte order mark at the start.
     let html = html.strip_prefix('\u{FEFF}').unwrap_or(html);
     let input = normalize_newlines(html);
-    let mut builder = Builder::new();
+    // An element starts at every `<` but an end tag's, and a text node may follow every
+    // tag: at most two nodes a `<`, plus the context element, the root and leading text.
+    let nodes = 2 * memchr::memchr_iter(b'<', input.as_bytes()).count() + 3;
+    let mut builder = Builder::new(nodes);
     Tokenizer::new(&input).run(&mut builder)?;
     builder.finish()
 }
