@@ -115,9 +115,8 @@ impl Pruned {
                 self.fired.insert(Rule::Learned);
             }
         }
-        let paragraphs = text::paragraphs(&self.body.doc);
         Cleaned {
-            text: paragraphs.join("\n\n"),
+            text: text::paragraphs(&self.body.doc),
             html: sanitize::sanitize(&self.body.doc, self.base.as_ref()),
             truncated: self.truncated,
             fired: self.fired,
@@ -149,7 +148,6 @@ pub fn inline_text(html: &str) -> String {
     let mut doc = dom::parse(html);
     dom::drop_code(&mut doc);
     text::paragraphs(&doc)
-        .join(" ")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -19,15 +19,13 @@ enum Kind {
     Pre,
 }
 
-#[derive(Debug)]
-struct Block {
-    kind: Kind,
-    text: String,
-}
-
 #[derive(Default)]
 struct Walker {
-    blocks: Vec<Block>,
+    /// The text so far: blocks separated as [`paragraphs`] says.
+    out: String,
+    /// The kind of the last block written to `out`.
+    previous: Option<Kind>,
+    /// The open block's text; its capacity is kept from block to block.
     current: String,
     prefix: String,
     kind: Option<Kind>,
@@ -37,8 +35,9 @@ struct Walker {
     pre_depth: usize,
 }
 
-/// Converts a (pruned) document to paragraphs of text.
-pub(super) fn paragraphs(doc: &Html) -> Vec<String> {
+/// Converts a (pruned) document to text: paragraphs separated by a blank line, consecutive
+/// list items and table rows by a newline, so a list reads as a list.
+pub(super) fn paragraphs(doc: &Html) -> String {
     let mut walker = Walker::default();
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -55,7 +54,7 @@ pub(super) fn paragraphs(doc: &Html) -> Vec<String> {
         }
     }
     walker.flush();
-    join_blocks(walker.blocks)
+    walker.out
 }
 
 impl Walker {
@@ -167,38 +166,49 @@ impl Walker {
         let raw = std::mem::take(&mut self.current);
         self.pending_space = false;
         if kind == Kind::Pre {
-            let text = raw
-                .trim_matches('\n')
-                .lines()
-                .map(str::trim_end)
-                .collect::<Vec<_>>()
-                .join("\n");
-            if !text.trim().is_empty() {
-                self.blocks.push(Block { kind, text });
+            // Lines trimmed at the end keep what is not whitespace, so this is the test for
+            // an empty block.
+            if !raw.trim().is_empty() {
+                self.start_block(kind);
+                for (i, line) in raw.trim_matches('\n').lines().enumerate() {
+                    if i > 0 {
+                        self.out.push('\n');
+                    }
+                    self.out.push_str(line.trim_end());
+                }
             }
-            return;
-        }
-        if !raw.contains('\n') {
-            // One line: what `split_on_blank_lines` would make of it, without copying.
+        } else if !raw.contains('\n') {
+            // One line: what `split_on_blank_lines` would make of it.
             let trimmed = raw.trim();
             if !trimmed.is_empty() {
-                let text = if prefix.is_empty() && trimmed.len() == raw.len() {
-                    raw
-                } else {
-                    format!("{prefix}{trimmed}")
-                };
-                self.blocks.push(Block { kind, text });
+                self.start_block(kind);
+                self.out.push_str(&prefix);
+                self.out.push_str(trimmed);
             }
-            return;
+        } else {
+            for (i, lines) in split_on_blank_lines(&raw).enumerate() {
+                self.start_block(kind);
+                if i == 0 {
+                    self.out.push_str(&prefix);
+                }
+                join_soft_breaks(&lines, &mut self.out);
+            }
         }
-        for (i, paragraph) in split_on_blank_lines(&raw).into_iter().enumerate() {
-            let text = if i == 0 {
-                format!("{prefix}{paragraph}")
-            } else {
-                paragraph
-            };
-            self.blocks.push(Block { kind, text });
+        self.current = raw;
+        self.current.clear();
+    }
+
+    /// Separates a new block from the last one: list items after list items and rows after
+    /// rows by a newline, everything else by a blank line.
+    fn start_block(&mut self, kind: Kind) {
+        let tight = matches!(
+            (self.previous, kind),
+            (Some(Kind::ListItem), Kind::ListItem) | (Some(Kind::Row), Kind::Row)
+        );
+        if !self.out.is_empty() {
+            self.out.push_str(if tight { "\n" } else { "\n\n" });
         }
+        self.previous = Some(kind);
     }
 }
 
@@ -314,35 +324,26 @@ fn is_invisible(ch: char) -> bool {
     matches!(ch, '\u{200b}' | '\u{2060}' | '\u{feff}' | '\u{ad}')
 }
 
-/// Splits a block's text at empty lines (`<br><br>`), joins soft breaks, trims every line.
-fn split_on_blank_lines(raw: &str) -> Vec<String> {
-    let mut paragraphs = Vec::new();
-    let mut lines: Vec<&str> = Vec::new();
-    for line in raw.split('\n').map(str::trim) {
-        if line.is_empty() {
-            if !lines.is_empty() {
-                paragraphs.push(join_soft_breaks(&lines));
-                lines.clear();
-            }
-        } else {
-            lines.push(line);
-        }
-    }
-    if !lines.is_empty() {
-        paragraphs.push(join_soft_breaks(&lines));
-    }
-    paragraphs
+/// Splits a block's text at empty lines (`<br><br>`): the trimmed lines of each paragraph.
+fn split_on_blank_lines(raw: &str) -> impl Iterator<Item = Vec<&str>> {
+    let mut lines = raw.split('\n').map(str::trim).peekable();
+    std::iter::from_fn(move || {
+        while lines.next_if(|line| line.is_empty()).is_some() {}
+        let paragraph: Vec<&str> =
+            std::iter::from_fn(|| lines.next_if(|l| !l.is_empty())).collect();
+        (!paragraph.is_empty()).then_some(paragraph)
+    })
 }
 
 /// WordPress turns every newline of the editor into `<br />`, so a `<br>` often falls inside a
 /// sentence ("Mason attempts to cut<br />through all..."). A break is soft, and becomes a
 /// space, when the line before ends mid-phrase (a letter, digit or comma) and the next line
 /// starts in lower case. Verse and addresses (capitalised lines) keep their breaks.
-fn join_soft_breaks(lines: &[&str]) -> String {
-    let mut out = String::new();
+/// Appends the lines to `out`.
+fn join_soft_breaks(lines: &[&str], out: &mut String) {
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
-            let soft = out
+            let soft = lines[i - 1]
                 .chars()
                 .last()
                 .is_some_and(|c| c.is_alphanumeric() || c == ',')
@@ -351,29 +352,6 @@ fn join_soft_breaks(lines: &[&str]) -> String {
         }
         out.push_str(line);
     }
-    out
-}
-
-/// Paragraphs are separated by a blank line; consecutive list items and table rows by a
-/// newline, so a list reads as a list.
-fn join_blocks(blocks: Vec<Block>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut previous: Option<Kind> = None;
-    for block in blocks {
-        let tight = matches!(
-            (previous, block.kind),
-            (Some(Kind::ListItem), Kind::ListItem) | (Some(Kind::Row), Kind::Row)
-        );
-        match out.last_mut() {
-            Some(last) if tight => {
-                last.push('\n');
-                last.push_str(&block.text);
-            }
-            _ => out.push(block.text),
-        }
-        previous = Some(block.kind);
-    }
-    out
 }
 
 #[cfg(test)]
