@@ -63,10 +63,14 @@ impl Hasher for NodeIdHasher {
 
 /// The segments of `doc` that hold any text, in document order.
 pub(super) fn segments(doc: &Html) -> Vec<Segment> {
-    let holders = block_holders(doc);
-    let mut out = Vec::new();
-    collect(*doc.root_element(), &holders, &mut out);
-    out
+    let mut collector = Collector {
+        holders: block_holders(doc),
+        out: Vec::new(),
+        run: Vec::new(),
+        builder: TextBuilder::default(),
+    };
+    collector.collect(*doc.root_element());
+    collector.out
 }
 
 /// Elements that are blocks or contain one: these split runs instead of joining them.
@@ -86,43 +90,57 @@ fn block_holders(doc: &Html) -> NodeSet {
     holders
 }
 
-fn collect(parent: ego_tree::NodeRef<'_, Node>, holders: &NodeSet, out: &mut Vec<Segment>) {
-    let mut run: Vec<NodeId> = Vec::new();
-    for child in parent.children() {
-        let splits = match child.value() {
-            Node::Element(_) => holders.contains(&child.id()),
-            Node::Text(_) => false,
-            _ => continue,
-        };
-        if splits {
-            flush(parent, &mut run, out);
-            collect(child, holders, out);
-        } else {
-            run.push(child.id());
-        }
-    }
-    flush(parent, &mut run, out);
+/// Walks the tree for [`segments`]. The run and the text builder are buffers kept from
+/// segment to segment; each segment gets exact-sized copies.
+struct Collector {
+    holders: NodeSet,
+    out: Vec<Segment>,
+    /// The runs being gathered: each open `collect` call's run starts where its caller's ended.
+    run: Vec<NodeId>,
+    builder: TextBuilder,
 }
 
-fn flush(parent: ego_tree::NodeRef<'_, Node>, run: &mut Vec<NodeId>, out: &mut Vec<Segment>) {
-    if run.is_empty() {
-        return;
-    }
-    let roots = std::mem::take(run);
-    let mut builder = TextBuilder::default();
-    for &id in &roots {
-        if let Some(node) = parent.tree().get(id) {
-            builder.add(node);
+impl Collector {
+    fn collect(&mut self, parent: ego_tree::NodeRef<'_, Node>) {
+        let start = self.run.len();
+        for child in parent.children() {
+            let splits = match child.value() {
+                Node::Element(_) => self.holders.contains(&child.id()),
+                Node::Text(_) => false,
+                _ => continue,
+            };
+            if splits {
+                self.flush(parent, start);
+                self.collect(child);
+            } else {
+                self.run.push(child.id());
+            }
         }
+        self.flush(parent, start);
     }
-    if !builder.text.trim().is_empty() {
-        out.push(Segment {
-            roots,
-            text: builder.text,
-            pieces: builder.pieces,
-            links: builder.links,
-            is_structure: matches!(parent.value(), Node::Element(el) if is_structure(el.name())),
-        });
+
+    /// Makes a segment of the run from `start`, if it holds text, and ends the run.
+    fn flush(&mut self, parent: ego_tree::NodeRef<'_, Node>, start: usize) {
+        if self.run.len() == start {
+            return;
+        }
+        let builder = &mut self.builder;
+        builder.clear();
+        for &id in &self.run[start..] {
+            if let Some(node) = parent.tree().get(id) {
+                builder.add(node);
+            }
+        }
+        if !builder.text.trim().is_empty() {
+            self.out.push(Segment {
+                roots: self.run[start..].to_vec(),
+                text: builder.text.clone(),
+                pieces: builder.pieces.clone(),
+                links: builder.links.clone(),
+                is_structure: matches!(parent.value(), Node::Element(el) if is_structure(el.name())),
+            });
+        }
+        self.run.truncate(start);
     }
 }
 
@@ -135,6 +153,13 @@ struct TextBuilder {
 }
 
 impl TextBuilder {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.pieces.clear();
+        self.links.clear();
+        self.pending_space = false;
+    }
+
     fn add(&mut self, node: ego_tree::NodeRef<'_, Node>) {
         match node.value() {
             Node::Text(t) => {
