@@ -47,17 +47,37 @@ impl Keyer {
         }
     }
 
-    /// See [`key`].
+    /// See [`key`]. The hash of `self.mask(paragraph).join(" ")`, with the words written
+    /// straight into one string.
     pub fn key(&self, paragraph: &str) -> Option<u64> {
         // Bytes bound characters from above: count them only when the bytes are too many.
         if paragraph.len() > MAX_CHARS && paragraph.chars().count() > MAX_CHARS {
             return None;
         }
-        let masked = self.mask(paragraph);
-        if !masked.iter().any(|w| !w.starts_with('<')) {
-            return None;
+        let mut masked = Masked::with_capacity(paragraph.len());
+        if paragraph.is_ascii() {
+            // Split at ASCII whitespace, which is all `split_spaces` splits ASCII at.
+            let tokens = paragraph.split(|c: char| matches!(c, '\t'..='\r' | ' '));
+            for token in tokens.filter(|w| !w.is_empty()) {
+                if is_url_token(token) {
+                    masked.push("<url>");
+                } else {
+                    masked.push_ascii_words(token);
+                }
+            }
+        } else {
+            for token in split_spaces(paragraph).filter(|w| !w.is_empty()) {
+                if is_url_token(token) {
+                    masked.push("<url>");
+                } else if token.is_ascii() {
+                    masked.push_ascii_words(token);
+                } else {
+                    masked.push_words(token);
+                }
+            }
         }
-        let hash = blake3::hash(masked.join(" ").as_bytes());
+        let joined = masked.replace_title(&self.title)?;
+        let hash = blake3::hash(joined.as_bytes());
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(&hash.as_bytes()[..8]);
         Some(u64::from_le_bytes(bytes) >> 1)
@@ -66,7 +86,7 @@ impl Keyer {
     fn mask<'a>(&self, paragraph: &'a str) -> Vec<Cow<'a, str>> {
         let mut out = Vec::new();
         for word in split_spaces(paragraph).filter(|w| !w.is_empty()) {
-            if word == "<url>" || has_scheme_separator(word) || word.starts_with("www.") {
+            if is_url_token(word) {
                 out.push(Cow::Borrowed("<url>"));
             } else {
                 push_words(word, &mut out);
@@ -76,6 +96,121 @@ impl Keyer {
             out
         } else {
             replace_run(out, &self.title)
+        }
+    }
+}
+
+/// Masked words joined by single spaces, with where each word starts.
+struct Masked {
+    text: String,
+    starts: Vec<usize>,
+    /// Whether a word is not a placeholder (`<n>`, `<url>`, ...).
+    has_word: bool,
+}
+
+impl Masked {
+    fn with_capacity(bytes: usize) -> Masked {
+        Masked {
+            text: String::with_capacity(bytes + 8),
+            starts: Vec::new(),
+            has_word: false,
+        }
+    }
+
+    fn push(&mut self, word: &str) {
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.starts.push(self.text.len());
+        self.text.push_str(word);
+        self.has_word |= !word.starts_with('<');
+    }
+
+    /// [`push_words`] of an ASCII token: its runs of letters and digits, masked as
+    /// [`mask_ascii_word`] masks them, lowered as they are copied.
+    fn push_ascii_words(&mut self, token: &str) {
+        let bytes = token.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let start = at
+                + bytes[at..]
+                    .iter()
+                    .position(u8::is_ascii_alphanumeric)
+                    .unwrap_or(bytes.len() - at);
+            let end = start
+                + bytes[start..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .unwrap_or(bytes.len() - start);
+            at = end;
+            if start == end {
+                continue;
+            }
+            let word = &token[start..end];
+            match placeholder_of_ascii_word(word) {
+                Some(placeholder) => self.push(placeholder),
+                None => {
+                    self.push(word);
+                    let start = self.text.len() - word.len();
+                    self.text[start..].make_ascii_lowercase();
+                }
+            }
+        }
+    }
+
+    /// [`push_words`] of any token.
+    fn push_words(&mut self, token: &str) {
+        let mut words = Vec::new();
+        push_words(token, &mut words);
+        for word in &words {
+            self.push(word);
+        }
+    }
+
+    fn word(&self, i: usize) -> &str {
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        &self.text[self.starts[i]..end]
+    }
+
+    /// The words with every run equal to `title` replaced by `<title>` (as [`replace_run`]
+    /// does), joined by spaces; `None` when only placeholders are left.
+    fn replace_title(self, title: &[Cow<'_, str>]) -> Option<String> {
+        let count = self.starts.len();
+        let matches_at = |i: usize| (0..title.len()).all(|k| self.word(i + k) == title[k]);
+        let mut replaced: Option<(String, bool)> = None;
+        let mut i = 0;
+        while !title.is_empty() && i + title.len() <= count {
+            if !matches_at(i) {
+                i += 1;
+                continue;
+            }
+            let (out, has_word) = replaced.get_or_insert_with(|| {
+                let kept = &self.text[..self.starts[i]];
+                let has_word = (0..i).any(|k| !self.word(k).starts_with('<'));
+                (kept.to_string(), has_word)
+            });
+            out.push_str("<title>");
+            i += title.len();
+            // The words up to the next match, or to the end.
+            let mut next = i;
+            while next < count && !(next + title.len() <= count && matches_at(next)) {
+                out.push(' ');
+                out.push_str(self.word(next));
+                *has_word |= !self.word(next).starts_with('<');
+                next += 1;
+            }
+            if next < count {
+                out.push(' ');
+            }
+            i = next;
+        }
+        match replaced {
+            Some((out, true)) => Some(out),
+            Some((_, false)) => None,
+            None => self.has_word.then_some(self.text),
         }
     }
 }
@@ -112,21 +247,36 @@ fn push_words<'a>(token: &'a str, out: &mut Vec<Cow<'a, str>>) {
 /// [`mask_word`] of an ASCII word's lower case: `<n>` when it has a digit, `<d>` for a
 /// month or day name.
 fn mask_ascii_word(word: &str) -> Cow<'_, str> {
-    let bytes = word.as_bytes();
-    if bytes.iter().any(u8::is_ascii_digit) {
-        Cow::Borrowed("<n>")
-    } else if could_be_date_word(bytes) && DATE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(word)) {
-        Cow::Borrowed("<d>")
-    } else if bytes.iter().any(u8::is_ascii_uppercase) {
+    if let Some(placeholder) = placeholder_of_ascii_word(word) {
+        Cow::Borrowed(placeholder)
+    } else if word.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(word.to_ascii_lowercase())
     } else {
         Cow::Borrowed(word)
     }
 }
 
+/// `<n>` for an ASCII word with a digit, `<d>` for a month or day name.
+fn placeholder_of_ascii_word(word: &str) -> Option<&'static str> {
+    let bytes = word.as_bytes();
+    if bytes.iter().any(u8::is_ascii_digit) {
+        Some("<n>")
+    } else if could_be_date_word(bytes) && DATE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(word)) {
+        Some("<d>")
+    } else {
+        None
+    }
+}
+
+/// A token that is a URL, or stands for one.
+fn is_url_token(token: &str) -> bool {
+    token == "<url>" || has_scheme_separator(token) || token.starts_with("www.")
+}
+
 /// `word.contains("://")`, without setting up a substring search for a short word.
 fn has_scheme_separator(word: &str) -> bool {
-    word.as_bytes().windows(3).any(|w| w == b"://")
+    memchr::memchr_iter(b':', word.as_bytes())
+        .any(|at| word.as_bytes()[at + 1..].starts_with(b"//"))
 }
 
 /// Month and weekday names, full and short, in lower case.
@@ -312,6 +462,79 @@ mod tests {
             push_words(&token, &mut fast);
             let general: Vec<Cow<'_, str>> = lower_words(&token).map(mask_word).collect();
             assert_eq!(fast, general, "{token:?}");
+        }
+    }
+
+    /// The key as it was computed before `Masked`: the masked words collected, then joined.
+    fn key_from_words(paragraph: &str, title: &str) -> Option<u64> {
+        if paragraph.chars().count() > MAX_CHARS {
+            return None;
+        }
+        let masked = mask(paragraph, title);
+        if !masked.iter().any(|w| !w.starts_with('<')) {
+            return None;
+        }
+        let hash = blake3::hash(masked.join(" ").as_bytes());
+        Some(u64::from_le_bytes(hash.as_bytes()[..8].try_into().unwrap()) >> 1)
+    }
+
+    #[test]
+    fn keys_written_in_one_string_are_keys_of_the_masked_words() {
+        let pieces = [
+            "The",
+            "post",
+            "title",
+            "Title",
+            "words",
+            "x",
+            "May",
+            "sept",
+            "2024",
+            "3,",
+            "é",
+            "Ünï",
+            "ΣΑΣ",
+            "https://e.com/a?b=1",
+            "www.site.com",
+            "<url>",
+            "a://b",
+            "::",
+            "(see",
+            "it)",
+            "—",
+            "\u{a0}",
+            "\u{3000}",
+            "\t",
+            "\n",
+            " ",
+            "  ",
+            "-",
+            "’s",
+            "<n>",
+            "<title>",
+        ];
+        let titles = [
+            "",
+            "Title words",
+            "title",
+            "The post",
+            "May 2024",
+            "Ünï x",
+            "<url>",
+        ];
+        let mut rng = crate::test_rng::TestRng::new(7);
+        let mut next = |n: usize| rng.below(n);
+        for _ in 0..20_000 {
+            let paragraph: String = (0..next(14))
+                .map(|_| pieces[next(pieces.len())])
+                .collect::<Vec<_>>()
+                .join(if next(3) == 0 { "" } else { " " });
+            let title = titles[next(titles.len())];
+            assert_eq!(
+                Keyer::new(title).key(&paragraph),
+                key_from_words(&paragraph, title),
+                "{paragraph:?} / {title:?}"
+            );
         }
     }
 
