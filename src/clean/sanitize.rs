@@ -297,6 +297,10 @@ fn attribute(out: &mut String, name: &str, value: &str) {
 /// allowed scheme (kept as written unless it loses tracking parameters), or relative and
 /// resolved against `base`. `data:` only as a raster image.
 fn safe_url<'a>(element: &str, value: &'a str, base: Option<&Url>) -> Option<Cow<'a, str>> {
+    // Only links lose tracking parameters, so only a link's query needs the parser.
+    if is_plain_web_url(value, element != "a") {
+        return Some(Cow::Borrowed(value));
+    }
     let (mut url, as_written) = match Url::parse(value) {
         Ok(url) => (url, true),
         Err(url::ParseError::RelativeUrlWithoutBase) => (base?.join(value).ok()?, false),
@@ -314,6 +318,41 @@ fn safe_url<'a>(element: &str, value: &'a str, base: Option<&Url>) -> Option<Cow
     } else {
         Cow::Owned(url.into())
     })
+}
+
+/// Whether `value` is an `http` or `https` URL that `Url::parse` accepts, checked without
+/// parsing it: a host of ASCII letters, digits, hyphens and dots that is neither an IPv4
+/// address (its last label has a letter and no `0x`) nor punycode (which the parser decodes
+/// and may reject), then nothing or a path, a query (only if `query_allowed`) and a
+/// fragment, whose characters the parser encodes and never rejects.
+fn is_plain_web_url(value: &str, query_allowed: bool) -> bool {
+    let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host_end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let (host, after) = rest.split_at(host_end);
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let plain_labels = !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label
+                    .get(..4)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
+        });
+    let last = host.rsplit('.').next().unwrap_or("");
+    let not_a_number = last.bytes().any(|b| b.is_ascii_alphabetic())
+        && !last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
+    let query_ok = query_allowed || !after.contains('?');
+    plain_labels && not_a_number && query_ok
 }
 
 /// `data:image/png;…` and friends; not SVG, which can carry script.
@@ -423,6 +462,103 @@ mod tests {
         );
         // The <img> broke out of MathML as the parser does; its src had no base to resolve.
         assert_eq!(out, "x<img>t&lt;i&gt;t&lt;/i&gt;");
+    }
+
+    #[test]
+    fn plain_web_urls_are_kept_as_the_parser_would_keep_them() {
+        let schemes = [
+            "http://",
+            "https://",
+            "HTTP://",
+            "https:/",
+            "https:///",
+            "ftp://",
+            "",
+        ];
+        let host_pieces = [
+            "e",
+            "com",
+            "E",
+            "Com",
+            "a-b",
+            "-",
+            "1",
+            "256",
+            "0x1f",
+            "0X",
+            "xn--",
+            "xn--nxasmq6b",
+            "café",
+            "_",
+            ":",
+            ":8080",
+            "@",
+            "user:pw@",
+            "%20",
+            " ",
+            "\t",
+            "\\",
+            "[::1]",
+            ".",
+        ];
+        let tails = [
+            "",
+            "/",
+            "/a b",
+            "/ü",
+            "/%zz",
+            "?",
+            "?q=1",
+            "?utm_source=rss",
+            "&fbclid=x",
+            "#",
+            "#f?x",
+            "<",
+            "\"",
+            "/../x",
+            "\\y",
+            " ",
+        ];
+        let base = Url::parse("https://base.example/dir/").unwrap();
+        let mut rng = crate::test_rng::TestRng::new(11);
+        let mut next = |n: usize| rng.below(n);
+        let mut plain = 0;
+        for _ in 0..40_000 {
+            let mut value = schemes[next(schemes.len())].to_string();
+            for i in 0..1 + next(4) {
+                if i > 0 && next(2) == 0 {
+                    value.push('.');
+                }
+                value.push_str(host_pieces[next(host_pieces.len())]);
+            }
+            for _ in 0..next(4) {
+                value.push_str(tails[next(tails.len())]);
+            }
+            for element in ["a", "img"] {
+                if is_plain_web_url(&value, element != "a") {
+                    plain += 1;
+                    let parsed = Url::parse(&value)
+                        .unwrap_or_else(|e| panic!("{value:?} was taken as plain: {e}"));
+                    let mut url = parsed.clone();
+                    let stripped = element == "a" && dedup::remove_tracking_params(&mut url);
+                    assert!(!stripped, "{value:?}");
+                    assert!(matches!(parsed.scheme(), "http" | "https"), "{value:?}");
+                }
+                let _ = safe_url(element, &value, Some(&base));
+            }
+        }
+        assert!(plain > 1_000, "only {plain} plain URLs generated");
+        for (value, is_plain) in [
+            ("https://e.com/a?b=1#c", false),
+            ("https://www.e.com/2024/05/post/", true),
+            ("http://1.2.3.256/", false),
+            ("https://0x7f/", false),
+            ("https://xn--nxasmq6b.com/", false),
+            ("https://e.com:8080/", false),
+            ("https:///e.com", false),
+        ] {
+            assert_eq!(is_plain_web_url(value, false), is_plain, "{value}");
+        }
     }
 
     #[test]
