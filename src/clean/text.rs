@@ -244,36 +244,30 @@ impl SimpleRun<'_> {
 
 /// No space but single ASCII ones, no control character, nothing invisible.
 fn is_simple(words: &str) -> bool {
+    // Without early exits, so that the loops are vectorized.
+    let bytes = words.as_bytes();
+    let controls = bytes.iter().fold(false, |seen, &b| seen | (b < b' '));
+    let doubled = bytes
+        .iter()
+        .zip(&bytes[1..])
+        .fold(false, |seen, (&a, &b)| seen | ((a == b' ') & (b == b' ')));
+    if controls || doubled {
+        return false;
+    }
     if words.is_ascii() {
-        // Without early exits, so that the loops are vectorized.
-        let bytes = words.as_bytes();
-        let controls = bytes.iter().fold(false, |seen, &b| seen | (b < b' '));
-        let doubled = bytes
-            .iter()
-            .zip(&bytes[1..])
-            .fold(false, |seen, (&a, &b)| seen | ((a == b' ') & (b == b' ')));
-        return !controls && !doubled;
+        return true;
     }
-    let mut after_space = false;
-    for (i, &b) in words.as_bytes().iter().enumerate() {
-        if b == b' ' {
-            if after_space {
-                return false;
-            }
-            after_space = true;
-        } else if b < b' '
-            || (MAY_START_SPACE_OR_INVISIBLE.contains(&b)
-                && words[i..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| is_space(c) || is_invisible(c)))
-        {
-            return false;
-        } else {
-            after_space = false;
-        }
-    }
-    true
+    // Beyond ASCII, only a character that starts with one of these bytes can be a space or
+    // invisible (they are lead bytes, so each starts a character).
+    let [a, b, c, d, e] = MAY_START_SPACE_OR_INVISIBLE;
+    let spaced = |at: usize| {
+        words[at..]
+            .chars()
+            .next()
+            .is_some_and(|c| is_space(c) || is_invisible(c))
+    };
+    !memchr::memchr3_iter(a, b, c, bytes).any(spaced)
+        && !memchr::memchr2_iter(d, e, bytes).any(spaced)
 }
 
 /// The first bytes, in UTF-8, of the characters beyond ASCII that [`is_space`] or
