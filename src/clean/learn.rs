@@ -146,24 +146,40 @@ impl Masked {
             if start == end {
                 continue;
             }
-            let word = &token[start..end];
-            match placeholder_of_ascii_word(word) {
-                Some(placeholder) => self.push(placeholder),
-                None => {
-                    self.push(word);
-                    let start = self.text.len() - word.len();
-                    self.text[start..].make_ascii_lowercase();
-                }
+            self.push_ascii_word(&token[start..end]);
+        }
+    }
+
+    /// [`mask_ascii_word`] of a word of ASCII letters and digits.
+    fn push_ascii_word(&mut self, word: &str) {
+        match placeholder_of_ascii_word(word) {
+            Some(placeholder) => self.push(placeholder),
+            None => {
+                self.push(word);
+                let start = self.text.len() - word.len();
+                self.text[start..].make_ascii_lowercase();
             }
         }
     }
 
-    /// [`push_words`] of any token.
+    /// [`push_words`] of a token beyond ASCII.
     fn push_words(&mut self, token: &str) {
-        let mut words = Vec::new();
-        push_words(token, &mut words);
-        for word in &words {
-            self.push(word);
+        for word in token.split(|c: char| !c.is_alphanumeric()) {
+            if word.is_ascii() {
+                if !word.is_empty() {
+                    self.push_ascii_word(word);
+                }
+                continue;
+            }
+            // `str::to_lowercase`, not a character at a time: a final sigma lowers apart.
+            let lower = word.to_lowercase();
+            if lower.chars().any(char::is_numeric) {
+                self.push("<n>");
+            } else if lower.is_ascii() && DATE_WORDS.contains(&lower.as_str()) {
+                self.push("<d>");
+            } else {
+                self.push(&lower);
+            }
         }
     }
 
