@@ -368,15 +368,16 @@ fn is_raster_image(value: &str) -> bool {
 /// back: a carriage return (from `&#13;`) becomes a line feed.
 fn escape(out: &mut String, text: &str, attribute: bool) {
     let bytes = text.as_bytes();
+    let mut specials = Specials::new(bytes, attribute);
     let mut written = 0;
     let mut i = 0;
-    while let Some(found) = bytes[i..].iter().position(|&b| SPECIAL[usize::from(b)]) {
-        i += found;
+    while let Some(found) = specials.next_from(i) {
+        i = found;
         let (replacement, len) = match bytes[i] {
             b'&' => ("&amp;", 1),
             b'<' => ("&lt;", 1),
             b'>' => ("&gt;", 1),
-            b'"' if attribute => ("&quot;", 1),
+            b'"' => ("&quot;", 1),
             b'\r' if bytes.get(i + 1) == Some(&b'\n') => ("\n", 2),
             b'\r' => ("\n", 1),
             0xC2 if bytes.get(i + 1) == Some(&0xA0) => ("&nbsp;", 2),
@@ -395,17 +396,45 @@ fn escape(out: &mut String, text: &str, attribute: bool) {
     out.push_str(&text[written..]);
 }
 
-/// The bytes [`escape`] looks at: `&`, `<`, `>`, `"`, CR and the lead byte of U+00A0.
-const SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    let special = b"&<>\"\r\xC2";
-    while i < special.len() {
-        table[special[i] as usize] = true;
-        i += 1;
+/// Where the bytes [`escape`] looks at are, found with memchr: `&`, `<` and `>` in one
+/// search, and CR, the lead byte of U+00A0 and (in attribute values) `"` in another, each
+/// searched again only once passed.
+struct Specials<'a> {
+    bytes: &'a [u8],
+    attribute: bool,
+    markup: Option<Option<usize>>,
+    others: Option<Option<usize>>,
+}
+
+impl<'a> Specials<'a> {
+    fn new(bytes: &'a [u8], attribute: bool) -> Self {
+        Specials {
+            bytes,
+            attribute,
+            markup: None,
+            others: None,
+        }
     }
-    table
-};
+
+    /// The first special byte at or after `from`.
+    fn next_from(&mut self, from: usize) -> Option<usize> {
+        let rest = self.bytes.get(from..)?;
+        if self.markup.is_none_or(|at| at.is_some_and(|at| at < from)) {
+            self.markup = Some(memchr::memchr3(b'&', b'<', b'>', rest).map(|i| from + i));
+        }
+        if self.others.is_none_or(|at| at.is_some_and(|at| at < from)) {
+            let found = match self.attribute {
+                true => memchr::memchr3(b'"', b'\r', 0xC2, rest),
+                false => memchr::memchr2(b'\r', 0xC2, rest),
+            };
+            self.others = Some(found.map(|i| from + i));
+        }
+        match (self.markup.flatten(), self.others.flatten()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -569,6 +598,42 @@ mod tests {
         out.clear();
         escape(&mut out, "say \"hi\"", true);
         assert_eq!(out, "say &quot;hi&quot;");
+    }
+
+    #[test]
+    fn escaping_with_memchr_matches_a_character_at_a_time() {
+        fn reference(text: &str, attribute: bool) -> String {
+            let mut out = String::new();
+            let mut chars = text.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '&' => out.push_str("&amp;"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '"' if attribute => out.push_str("&quot;"),
+                    '\u{a0}' => out.push_str("&nbsp;"),
+                    '\r' => {
+                        chars.next_if_eq(&'\n');
+                        out.push('\n');
+                    }
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+        let pieces = [
+            "&", "<", ">", "\"", "\r", "\n", "\u{a0}", "\u{a9}", "\u{c2}", "é", "text", " ", "’",
+        ];
+        let mut rng = crate::test_rng::TestRng::new(5);
+        let mut next = |n: usize| rng.below(n);
+        for _ in 0..20_000 {
+            let text: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            for attribute in [false, true] {
+                let mut out = String::new();
+                escape(&mut out, &text, attribute);
+                assert_eq!(out, reference(&text, attribute), "{text:?}");
+            }
+        }
     }
 
     #[test]
