@@ -188,24 +188,31 @@ impl<'a> Tokenizer<'a> {
         }
         let name = QualName::new(None, ns!(), LocalName::from(&*name));
         self.skip_spaces();
-        let mut value = String::new();
+        let mut value = StrTendril::new();
         if self.peek()? == b'=' {
             self.pos += 1;
             self.skip_spaces();
-            self.attribute_value(&mut value)?;
+            value = self.attribute_value()?;
         }
-        Some(Attribute {
-            name,
-            value: StrTendril::from(value),
-        })
+        Some(Attribute { name, value })
     }
 
-    fn attribute_value(&mut self, value: &mut String) -> Option<()> {
+    fn attribute_value(&mut self) -> Option<StrTendril> {
         let quote = self.peek()?;
+        let mut value = String::new();
         if quote != b'"' && quote != b'\'' {
-            return self.unquoted_value(value);
+            self.unquoted_value(&mut value)?;
+            return Some(StrTendril::from(value));
         }
         self.pos += 1;
+        let rest = &self.input.as_bytes()[self.pos..];
+        let stop = memchr::memchr2(quote, b'&', rest)?;
+        if rest[stop] == quote {
+            // No character reference: the value is the input as it stands.
+            let value = StrTendril::from_slice(&self.input[self.pos..self.pos + stop]);
+            self.pos += stop + 1;
+            return self.after_quoted_value().then_some(value);
+        }
         loop {
             let rest = &self.input.as_bytes()[self.pos..];
             let stop = memchr::memchr2(quote, b'&', rest)?;
@@ -215,14 +222,15 @@ impl<'a> Tokenizer<'a> {
                 self.pos += 1;
                 break;
             }
-            self.char_ref(value, true)?;
+            self.char_ref(&mut value, true)?;
         }
-        // html5ever reads `a="1"b="2"` with a parse error; not handled here.
-        match self.peek()? {
-            b'>' | b'/' => Some(()),
-            b if is_space(b) => Some(()),
-            _ => None,
-        }
+        self.after_quoted_value().then(|| StrTendril::from(value))
+    }
+
+    /// html5ever reads `a="1"b="2"` with a parse error; not handled here.
+    fn after_quoted_value(&self) -> bool {
+        self.peek()
+            .is_some_and(|b| matches!(b, b'>' | b'/') || is_space(b))
     }
 
     fn unquoted_value(&mut self, value: &mut String) -> Option<()> {
