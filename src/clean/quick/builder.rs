@@ -298,14 +298,13 @@ impl Builder {
         Some(())
     }
 
-    /// "Close a p element" where the spec would: only the simple case, `p` being current.
+    /// "Close a p element" where the spec would, if only elements that leave no trace are
+    /// open above it.
     fn close_p(&mut self) -> Option<()> {
-        if !self.stack.iter().any(|e| e.kind == Kind::P) {
-            return Some(());
+        match self.stack.iter().rposition(|e| e.kind == Kind::P) {
+            Some(depth) => self.pop_to(depth),
+            None => Some(()),
         }
-        (self.current().kind == Kind::P).then(|| {
-            self.stack.pop();
-        })
     }
 
     /// A new `li` closes the open `li` (a `dd` or `dt` the open `dd` or `dt`), if no other
@@ -313,7 +312,7 @@ impl Builder {
     fn close_item(&mut self, kind: Kind) -> Option<()> {
         for (depth, open) in self.stack.iter().enumerate().rev() {
             if open.kind == kind {
-                return self.close_with_implied(depth);
+                return self.pop_to(depth);
             }
             if open.kind.stops_item_search(&open.name) {
                 break;
@@ -323,11 +322,29 @@ impl Builder {
     }
 
     /// Pops the element at `depth` and the ones above it, if those are all elements whose
-    /// end tag may be left out (`p`, `li`, `dd`, `dt`): html5ever's "generate implied end
-    /// tags". Anything else above it would need repair.
+    /// end tag may be left out (`p`, `li`, `dd`, `dt`: html5ever's "generate implied end
+    /// tags"). Anything else above it would need repair.
     fn close_with_implied(&mut self, depth: usize) -> Option<()> {
         let above = &self.stack[depth + 1..];
         if !above.iter().all(|e| e.kind.end_tag_implied()) {
+            return None;
+        }
+        self.stack.truncate(depth);
+        Some(())
+    }
+
+    /// Pops the element at `depth` and the ones above it, as html5ever's "pop elements until"
+    /// does for an end tag or a start tag that closes an element, if what it pops leaves no
+    /// trace: elements with implied end tags, and inline elements that are not formatting
+    /// elements (`span`, custom elements). A formatting element (`b`, `a`, ...) stays in
+    /// html5ever's list of active formatting elements and is recreated later: not handled
+    /// here. None of these is a scope boundary, so the element at `depth` is in scope.
+    fn pop_to(&mut self, depth: usize) -> Option<()> {
+        let above = &self.stack[depth + 1..];
+        let traceless = |e: &Open| {
+            e.kind.end_tag_implied() || (e.kind == Kind::Inline && !is_formatting(&e.name))
+        };
+        if !above.iter().all(traceless) {
             return None;
         }
         self.stack.truncate(depth);
@@ -374,8 +391,8 @@ impl Builder {
             return None;
         }
         // `</li>` with a `p` open in the `li`: fine; with a `ul` open in it, `li` is out of
-        // the list item scope and html5ever ignores the tag. The implied-tags check covers it.
-        self.close_with_implied(depth)
+        // the list item scope and html5ever ignores the tag. `pop_to` declines that.
+        self.pop_to(depth)
     }
 
     /// The end tags the table modes treat themselves; `None` for those html5ever would
@@ -498,6 +515,26 @@ impl Builder {
             _ => Some(()),
         }
     }
+}
+
+/// html5ever's formatting elements (`nobr` is declined before it gets here).
+fn is_formatting(name: &LocalName) -> bool {
+    matches!(
+        &**name,
+        "a" | "b"
+            | "big"
+            | "code"
+            | "em"
+            | "font"
+            | "i"
+            | "nobr"
+            | "s"
+            | "small"
+            | "strike"
+            | "strong"
+            | "tt"
+            | "u"
+    )
 }
 
 /// What a table mode made of an end tag.

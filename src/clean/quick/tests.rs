@@ -105,6 +105,12 @@ fn common_markup_is_parsed_as_html5ever_does() {
         "&copy2 &amp &quotWhy &notin &ampx; <a href=\"?a=1&note=2&copy=3&not&para;x&amp=\">u</a>",
         "<div><p>implied end<ol><li><p>x</ol><dl><dt>t<dd><p>d</dl><h2><p>h</h2>",
         "<a href=\"x\" title=''>empty title</a><a href=y target=_blank>z</a>",
+        "<p>video<iframe allowFullScreen='true' src='v' />left open <p>to the end</ifr",
+        "<title>unclosed &amp; decoded",
+        "<textarea>\nunclosed",
+        "<noscript><p>x",
+        "<p><span>x</p><div><span/><br/></div><h2><strong>t</strong> <span>00:10</h2>",
+        "<ul><li><span>a<li>b</ul><p><x-y>c<div>d</div>",
     ];
     for html in accepted {
         assert!(check(html), "declined {html:?}");
@@ -140,10 +146,12 @@ fn markup_html5ever_repairs_is_left_to_it() {
         "<script></script>\u{FEFF}",
         "<meta charset=utf-8>\u{FEFF}",
         "<form><div></form>",
-        "<title>unclosed",
         "<h2>a</h3>",
-        "<p><span>x</p>",
         "<div><em>x</div>",
+        "<p><b>x<div>y</div>",
+        "<li><em>a<li>b",
+        "<script>unclosed",
+        "<form><span>x</form>y",
         "<h2>x</h3>",
         "<svg><p>breaks out</p></svg>",
         "<svg><title><b>html in svg</b></title></svg>",

@@ -79,22 +79,26 @@ impl<'a> Tokenizer<'a> {
 
     /// The content of `iframe`, `style`, `script`, `title`, ... up to the end tag that closes
     /// it (any case), which pops the element; character references are decoded in `title`
-    /// only. Not handled here: a script with both `<!--` and `<script` in it (where the
-    /// tokenizer's double escaping begins), and an element left open at the end of the input.
+    /// and `textarea` only. An element other than `script` left open takes the rest of the
+    /// input as its text (a Blogger video's `<iframe ... />`): the tokenizer reads a partial
+    /// end tag at the end as text, and the tree builder pops the element at the end of the
+    /// input. Not handled here: a script with both `<!--` and `<script` in it (where the
+    /// tokenizer's double escaping begins), and a script left open.
     fn raw_text(&mut self, builder: &mut Builder, name: &str, kind: Kind) -> Option<()> {
         let rest = &self.input[self.pos..];
-        let (end, after_name) = find_end_tag(rest, name)?;
+        let Some((end, after_name)) = find_end_tag(rest, name) else {
+            if name == "script" {
+                return None;
+            }
+            self.push_raw_text(builder, rest, kind)?;
+            self.pos = self.input.len();
+            return builder.end_raw_text();
+        };
         let content = &rest[..end];
         if name == "script" && content.contains("<!--") && contains_script_tag(content) {
             return None;
         }
-        if kind == Kind::EscapableText {
-            let mut decoded = String::new();
-            Tokenizer::new(content).decode_text(&mut decoded)?;
-            builder.push_text(&decoded);
-        } else {
-            builder.push_text(content);
-        }
+        self.push_raw_text(builder, content, kind)?;
         self.pos += after_name;
         self.skip_spaces();
         if self.peek()? != b'>' {
@@ -102,6 +106,17 @@ impl<'a> Tokenizer<'a> {
         }
         self.pos += 1;
         builder.end_raw_text()
+    }
+
+    fn push_raw_text(&self, builder: &mut Builder, content: &str, kind: Kind) -> Option<()> {
+        if kind == Kind::EscapableText {
+            let mut decoded = String::new();
+            Tokenizer::new(content).decode_text(&mut decoded)?;
+            builder.push_text(&decoded);
+        } else {
+            builder.push_text(content);
+        }
+        Some(())
     }
 
     /// Text with character references decoded, to the end of the input.
