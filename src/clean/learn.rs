@@ -112,7 +112,8 @@ impl Masked {
     fn with_capacity(bytes: usize) -> Masked {
         Masked {
             text: String::with_capacity(bytes + 8),
-            starts: Vec::new(),
+            // Words average more than five bytes and a space.
+            starts: Vec::with_capacity(bytes / 6 + 1),
             has_word: false,
         }
     }
@@ -291,8 +292,9 @@ fn is_url_token(token: &str) -> bool {
 
 /// `word.contains("://")`, without setting up a substring search for a short word.
 fn has_scheme_separator(word: &str) -> bool {
-    memchr::memchr_iter(b':', word.as_bytes())
-        .any(|at| word.as_bytes()[at + 1..].starts_with(b"//"))
+    let bytes = word.as_bytes();
+    (0..bytes.len().saturating_sub(2))
+        .any(|i| bytes[i] == b':' && bytes[i + 1] == b'/' && bytes[i + 2] == b'/')
 }
 
 /// Month and weekday names, full and short, in lower case.
