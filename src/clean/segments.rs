@@ -12,7 +12,7 @@ use ego_tree::NodeId;
 use scraper::{Html, Node};
 
 use super::dom::is_block;
-use super::text::{SimpleRun, split_spaces};
+use super::text::{SimpleRun, is_space, space_runs};
 
 #[derive(Debug, Clone)]
 pub(super) struct Segment {
@@ -174,17 +174,15 @@ impl TextBuilder {
                     return;
                 }
                 // Whitespace (no-break space included) between words becomes one space.
-                for (i, word) in split_spaces(t).enumerate() {
-                    self.pending_space |= i > 0;
-                    if word.is_empty() {
-                        continue;
-                    }
+                for run in space_runs(t) {
+                    self.pending_space |= run.space_before;
                     if self.pending_space && !self.text.is_empty() {
                         self.text.push(' ');
                     }
                     self.pending_space = false;
-                    self.text.push_str(word);
+                    self.text.push_str(run.words);
                 }
+                self.pending_space |= t.ends_with(is_space);
             }
             Node::Element(el) => {
                 if el.name() == "br" {

@@ -135,14 +135,22 @@ impl Walker {
             self.pending_space = run.trailing_space;
             return;
         }
-        for (i, word) in split_spaces(text).enumerate() {
-            self.pending_space |= i > 0;
-            if word.is_ascii() {
-                self.push_word(word);
-            } else {
-                self.push_word(&word.replace(is_invisible, ""));
+        for run in space_runs(text) {
+            self.pending_space |= run.space_before;
+            if run.words.is_ascii() {
+                self.push_word(run.words);
+                continue;
+            }
+            // An invisible character is removed, and a word of nothing else with it.
+            for (i, word) in run.words.split(' ').enumerate() {
+                self.pending_space |= i > 0;
+                match word.is_ascii() {
+                    true => self.push_word(word),
+                    false => self.push_word(&word.replace(is_invisible, "")),
+                }
             }
         }
+        self.pending_space |= text.ends_with(is_space);
     }
 
     fn push_word(&mut self, word: &str) {
@@ -214,7 +222,7 @@ impl Walker {
 
 /// HTML whitespace plus the Unicode spaces publishers use between words (no-break space,
 /// thin space, ideographic space...): all are one word boundary in the text.
-fn is_space(ch: char) -> bool {
+pub(super) fn is_space(ch: char) -> bool {
     ch.is_whitespace()
 }
 
@@ -273,6 +281,116 @@ fn is_simple(words: &str) -> bool {
 /// The first bytes, in UTF-8, of the characters beyond ASCII that [`is_space`] or
 /// [`is_invisible`] accept (a test checks every character).
 const MAY_START_SPACE_OR_INVISIBLE: [u8; 5] = [0xC2, 0xE1, 0xE2, 0xE3, 0xEF];
+
+/// A run of words separated by single ASCII spaces, as [`space_runs`] finds them.
+pub(super) struct SpaceRun<'a> {
+    /// Whether an [`is_space`] character comes before the run.
+    pub space_before: bool,
+    /// Never empty; no [`is_space`] character but single ASCII spaces between words.
+    pub words: &'a str,
+}
+
+/// The maximal runs of words in `text` separated by single ASCII spaces: the non-empty
+/// pieces of [`split_spaces`], with those only one ASCII space apart joined. Collapsing
+/// whitespace a run at a time writes what collapsing it a word at a time writes; whether
+/// `text` ends with whitespace is `text.ends_with(is_space)`.
+pub(super) fn space_runs(text: &str) -> impl Iterator<Item = SpaceRun<'_>> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = skip_spaces(text, at);
+        if start == bytes.len() {
+            return None;
+        }
+        let mut end = start;
+        loop {
+            end = word_end(text, end);
+            // A single ASCII space before another word continues the run.
+            let continues = bytes.get(end) == Some(&b' ')
+                && end + 1 < bytes.len()
+                && space_len(text, end + 1) == 0;
+            if !continues {
+                break;
+            }
+            end += 1;
+        }
+        let run = SpaceRun {
+            space_before: start > at,
+            words: &text[start..end],
+        };
+        at = end;
+        Some(run)
+    })
+}
+
+/// The byte length of the [`is_space`] character at `at`, or 0.
+fn space_len(text: &str, at: usize) -> usize {
+    let b = text.as_bytes()[at];
+    if b.is_ascii() {
+        return usize::from(matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'));
+    }
+    if !MAY_START[usize::from(b)] {
+        return 0;
+    }
+    text[at..]
+        .chars()
+        .next()
+        .filter(|&c| is_space(c))
+        .map_or(0, char::len_utf8)
+}
+
+/// Where the [`is_space`] characters from `at` end.
+fn skip_spaces(text: &str, mut at: usize) -> usize {
+    while at < text.len() {
+        match space_len(text, at) {
+            0 => break,
+            len => at += len,
+        }
+    }
+    at
+}
+
+/// Where the word at `at` ends: the next [`is_space`] character, or the end.
+fn word_end(text: &str, mut at: usize) -> usize {
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        let b = bytes[at];
+        if IS_PLAIN[usize::from(b)] || space_len(text, at) == 0 {
+            at += 1;
+        } else {
+            break;
+        }
+    }
+    at
+}
+
+/// Bytes that neither are ASCII whitespace nor may start a space beyond ASCII.
+const IS_PLAIN: [bool; 256] = {
+    let mut table = [true; 256];
+    let spaces = b" \t\n\x0B\x0C\r";
+    let mut i = 0;
+    while i < spaces.len() {
+        table[spaces[i] as usize] = false;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < MAY_START_SPACE_OR_INVISIBLE.len() {
+        table[MAY_START_SPACE_OR_INVISIBLE[i] as usize] = false;
+        i += 1;
+    }
+    table
+};
+
+/// [`MAY_START_SPACE_OR_INVISIBLE`] as a table indexed by byte.
+const MAY_START: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < MAY_START_SPACE_OR_INVISIBLE.len() {
+        table[MAY_START_SPACE_OR_INVISIBLE[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// The pieces of `text` between [`is_space`] characters, as `text.split(is_space)` gives
 /// them (empty pieces included), reading ASCII a byte at a time.
@@ -394,6 +512,62 @@ mod tests {
                 assert_eq!(run.leading_space, text.starts_with(is_space));
                 assert_eq!(run.trailing_space, text.ends_with(is_space));
             }
+        }
+    }
+
+    #[test]
+    fn space_runs_are_the_words_joined_where_one_space_parts_them() {
+        let pieces = [
+            "a",
+            "word",
+            "é",
+            "’",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\r\n",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{2009}",
+            "\u{200b}",
+            "\u{85}",
+            "\u{feff}",
+            "\u{e2}",
+            "x\u{2028}y",
+        ];
+        let mut rng = crate::test_rng::TestRng::new(3);
+        let mut next = |n: usize| rng.below(n);
+        for _ in 0..20_000 {
+            let text: String = (0..next(10)).map(|_| pieces[next(pieces.len())]).collect();
+            // The expected runs, from the words' byte ranges.
+            let mut words = Vec::new();
+            let mut at = 0;
+            for piece in text.split(is_space) {
+                if !piece.is_empty() {
+                    words.push((at, at + piece.len()));
+                }
+                at += piece.len();
+                at += text[at..].chars().next().map_or(0, char::len_utf8);
+            }
+            let mut expected: Vec<(bool, &str)> = Vec::new();
+            let mut previous_end = 0;
+            let mut run_start = None;
+            for (i, &(start, end)) in words.iter().enumerate() {
+                let run_from = *run_start.get_or_insert(start);
+                let joined_to_next = words
+                    .get(i + 1)
+                    .is_some_and(|&(next_start, _)| &text[end..next_start] == " ");
+                if !joined_to_next {
+                    expected.push((run_from > previous_end, &text[run_from..end]));
+                    previous_end = end;
+                    run_start = None;
+                }
+            }
+            let got: Vec<(bool, &str)> = space_runs(&text)
+                .map(|run| (run.space_before, run.words))
+                .collect();
+            assert_eq!(got, expected, "{text:?}");
         }
     }
 
