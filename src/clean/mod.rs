@@ -64,6 +64,9 @@ pub struct Pruned {
     fired: RuleSet,
     /// Keyed edge paragraphs: (segment index, key, text), each key once.
     edges: Vec<(usize, u64, String)>,
+    /// The length of the item's HTML, which bounds the text and sanitized HTML from above
+    /// but for escapes and added `rel` attributes.
+    source_len: usize,
 }
 
 /// Steps 1-3: parse and apply every rule except learned boilerplate.
@@ -89,6 +92,7 @@ pub fn prune(html: &str, ctx: &Context<'_>, rules: &Rules) -> Pruned {
         truncated,
         fired,
         edges,
+        source_len: html.len(),
     }
 }
 
@@ -116,8 +120,8 @@ impl Pruned {
             }
         }
         Cleaned {
-            text: text::paragraphs(&self.body.doc),
-            html: sanitize::sanitize(&self.body.doc, self.base.as_ref()),
+            text: text::paragraphs(&self.body.doc, self.source_len),
+            html: sanitize::sanitize(&self.body.doc, self.base.as_ref(), self.source_len),
             truncated: self.truncated,
             fired: self.fired,
         }
@@ -147,10 +151,19 @@ pub fn clean_fragment(html: &str, base: Option<&Url>) -> Cleaned {
 pub fn inline_text(html: &str) -> String {
     let mut doc = dom::parse(html);
     dom::drop_code(&mut doc);
-    text::paragraphs(&doc)
+    text::paragraphs(&doc, 0)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Gives back what `out` does not use of the capacity it was given up front: the strings
+/// are kept until the writer stores them. (glibc shrinks a block in place.)
+fn fit(mut out: String) -> String {
+    if out.capacity() > out.len() + out.len() / 8 + 64 {
+        out.shrink_to_fit();
+    }
+    out
 }
 
 /// Indices of the first `HEAD` and last `TAIL` of `len` segments, each once.

@@ -191,10 +191,11 @@ const URL_SCHEMES: &[&str] = &[
 
 const LINK_REL: &str = "noopener noreferrer nofollow";
 
-/// The sanitized HTML of the children of the document's root element.
-pub(super) fn sanitize(doc: &Html, base: Option<&Url>) -> String {
+/// The sanitized HTML of the children of the document's root element. `capacity`: about
+/// how long it will be, so that it grows once or never (see [`super::fit`]).
+pub(super) fn sanitize(doc: &Html, base: Option<&Url>, capacity: usize) -> String {
     let base = base.filter(|b| matches!(b.scheme(), "http" | "https"));
-    let mut out = String::new();
+    let mut out = String::with_capacity(capacity);
     // Allowed elements now open, so that each close writes its end tag; and the element
     // whose content is being skipped, if any.
     let mut open: Vec<(ego_tree::NodeId, &'static str)> = Vec::new();
@@ -246,7 +247,7 @@ pub(super) fn sanitize(doc: &Html, base: Option<&Url>) -> String {
             }
         }
     }
-    out
+    super::fit(out)
 }
 
 fn starts_with_newline(node: ego_tree::NodeRef<'_, Node>) -> bool {
@@ -442,7 +443,7 @@ mod tests {
 
     fn clean(html: &str, base: Option<&str>) -> String {
         let base = base.map(|b| Url::parse(b).unwrap());
-        sanitize(&Html::parse_fragment(html), base.as_ref())
+        sanitize(&Html::parse_fragment(html), base.as_ref(), 0)
     }
 
     #[test]

@@ -36,9 +36,13 @@ struct Walker {
 }
 
 /// Converts a (pruned) document to text: paragraphs separated by a blank line, consecutive
-/// list items and table rows by a newline, so a list reads as a list.
-pub(super) fn paragraphs(doc: &Html) -> String {
-    let mut walker = Walker::default();
+/// list items and table rows by a newline, so a list reads as a list. `capacity`: about how
+/// long it will be (see [`super::fit`]).
+pub(super) fn paragraphs(doc: &Html, capacity: usize) -> String {
+    let mut walker = Walker {
+        out: String::with_capacity(capacity),
+        ..Walker::default()
+    };
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
@@ -54,7 +58,7 @@ pub(super) fn paragraphs(doc: &Html) -> String {
         }
     }
     walker.flush();
-    walker.out
+    super::fit(walker.out)
 }
 
 impl Walker {
