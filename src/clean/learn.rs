@@ -56,9 +56,7 @@ impl Keyer {
         }
         let mut masked = Masked::with_capacity(paragraph.len());
         if paragraph.is_ascii() {
-            // Split at ASCII whitespace, which is all `split_spaces` splits ASCII at.
-            let tokens = paragraph.split(|c: char| matches!(c, '\t'..='\r' | ' '));
-            for token in tokens.filter(|w| !w.is_empty()) {
+            for token in ascii_tokens(paragraph) {
                 if is_url_token(token) {
                     masked.push("<url>");
                 } else {
@@ -132,22 +130,32 @@ impl Masked {
     fn push_ascii_words(&mut self, token: &str) {
         let bytes = token.as_bytes();
         let mut at = 0;
-        while at < bytes.len() {
-            let start = at
-                + bytes[at..]
-                    .iter()
-                    .position(u8::is_ascii_alphanumeric)
-                    .unwrap_or(bytes.len() - at);
-            let end = start
-                + bytes[start..]
-                    .iter()
-                    .position(|b| !b.is_ascii_alphanumeric())
-                    .unwrap_or(bytes.len() - start);
-            at = end;
-            if start == end {
-                continue;
+        loop {
+            while at < bytes.len() && !bytes[at].is_ascii_alphanumeric() {
+                at += 1;
             }
-            self.push_ascii_word(&token[start..end]);
+            let start = at;
+            let (mut digit, mut upper) = (false, false);
+            while at < bytes.len() && bytes[at].is_ascii_alphanumeric() {
+                digit |= bytes[at].is_ascii_digit();
+                upper |= bytes[at].is_ascii_uppercase();
+                at += 1;
+            }
+            if start == at {
+                return;
+            }
+            let word = &token[start..at];
+            if digit {
+                self.push("<n>");
+            } else if is_date_word(word) {
+                self.push("<d>");
+            } else {
+                self.push(word);
+                if upper {
+                    let start = self.text.len() - word.len();
+                    self.text[start..].make_ascii_lowercase();
+                }
+            }
         }
     }
 
@@ -275,14 +283,36 @@ fn mask_ascii_word(word: &str) -> Cow<'_, str> {
 
 /// `<n>` for an ASCII word with a digit, `<d>` for a month or day name.
 fn placeholder_of_ascii_word(word: &str) -> Option<&'static str> {
-    let bytes = word.as_bytes();
-    if bytes.iter().any(u8::is_ascii_digit) {
+    if word.bytes().any(|b| b.is_ascii_digit()) {
         Some("<n>")
-    } else if could_be_date_word(bytes) && DATE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(word)) {
+    } else if is_date_word(word) {
         Some("<d>")
     } else {
         None
     }
+}
+
+/// A month or day name, in any case (ASCII).
+fn is_date_word(word: &str) -> bool {
+    could_be_date_word(word.as_bytes()) && DATE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(word))
+}
+
+/// The non-empty pieces of an ASCII `text` between ASCII whitespace, which is all
+/// `split_spaces` splits ASCII at.
+fn ascii_tokens(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let is_space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && is_space(bytes[at]) {
+            at += 1;
+        }
+        let start = at;
+        while at < bytes.len() && !is_space(bytes[at]) {
+            at += 1;
+        }
+        (start < at).then(|| &text[start..at])
+    })
 }
 
 /// A token that is a URL, or stands for one.
