@@ -144,27 +144,26 @@ impl Masked {
             if start == at {
                 return;
             }
-            let word = &token[start..at];
-            if digit {
-                self.push("<n>");
-            } else if is_date_word(word) {
-                self.push("<d>");
-            } else {
-                self.push(word);
-                if upper {
-                    let start = self.text.len() - word.len();
-                    self.text[start..].make_ascii_lowercase();
-                }
-            }
+            self.push_scanned_ascii_word(&token[start..at], digit, upper);
         }
     }
 
     /// [`mask_ascii_word`] of a word of ASCII letters and digits.
     fn push_ascii_word(&mut self, word: &str) {
-        match placeholder_of_ascii_word(word) {
-            Some(placeholder) => self.push(placeholder),
-            None => {
-                self.push(word);
+        let digit = word.bytes().any(|b| b.is_ascii_digit());
+        let upper = word.bytes().any(|b| b.is_ascii_uppercase());
+        self.push_scanned_ascii_word(word, digit, upper);
+    }
+
+    /// [`mask_ascii_word`] of a word already scanned for digits and upper case.
+    fn push_scanned_ascii_word(&mut self, word: &str, digit: bool, upper: bool) {
+        if digit {
+            self.push("<n>");
+        } else if is_date_word(word) {
+            self.push("<d>");
+        } else {
+            self.push(word);
+            if upper {
                 let start = self.text.len() - word.len();
                 self.text[start..].make_ascii_lowercase();
             }
