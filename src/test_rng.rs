@@ -16,4 +16,9 @@ impl TestRng {
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) as usize % n
     }
+
+    /// `count` pieces drawn from `from`, for a generated input made of them.
+    pub(crate) fn pieces<'a>(&mut self, from: &[&'a str], count: usize) -> Vec<&'a str> {
+        (0..count).map(|_| from[self.below(from.len())]).collect()
+    }
 }

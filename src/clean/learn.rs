@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::boilerplate::{MONTHS, WEEKDAYS, lower_words};
-use super::text::split_spaces;
+use super::text::{is_ascii_space, split_spaces};
 
 /// Paragraphs keyed at the start of an item.
 pub const HEAD: usize = 2;
@@ -300,14 +300,13 @@ fn is_date_word(word: &str) -> bool {
 /// `split_spaces` splits ASCII at.
 fn ascii_tokens(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
-    let is_space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
     let mut at = 0;
     std::iter::from_fn(move || {
-        while at < bytes.len() && is_space(bytes[at]) {
+        while at < bytes.len() && is_ascii_space(bytes[at]) {
             at += 1;
         }
         let start = at;
-        while at < bytes.len() && !is_space(bytes[at]) {
+        while at < bytes.len() && !is_ascii_space(bytes[at]) {
             at += 1;
         }
         (start < at).then(|| &text[start..at])
@@ -500,11 +499,9 @@ mod tests {
             "²",
         ];
         let mut rng = crate::test_rng::TestRng::new(1);
-        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
-            let token: String = (0..1 + next(4))
-                .map(|_| pieces[next(pieces.len())])
-                .collect();
+            let count = 1 + rng.below(4);
+            let token = rng.pieces(&pieces, count).concat();
             let mut fast = Vec::new();
             push_words(&token, &mut fast);
             let general: Vec<Cow<'_, str>> = lower_words(&token).map(mask_word).collect();
@@ -570,13 +567,11 @@ mod tests {
             "<url>",
         ];
         let mut rng = crate::test_rng::TestRng::new(7);
-        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
-            let paragraph: String = (0..next(14))
-                .map(|_| pieces[next(pieces.len())])
-                .collect::<Vec<_>>()
-                .join(if next(3) == 0 { "" } else { " " });
-            let title = titles[next(titles.len())];
+            let count = rng.below(14);
+            let words = rng.pieces(&pieces, count);
+            let paragraph = words.join(if rng.below(3) == 0 { "" } else { " " });
+            let title = titles[rng.below(titles.len())];
             assert_eq!(
                 Keyer::new(title).key(&paragraph),
                 key_from_words(&paragraph, title),

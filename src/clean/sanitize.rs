@@ -626,9 +626,9 @@ mod tests {
             "&", "<", ">", "\"", "\r", "\n", "\u{a0}", "\u{a9}", "\u{c2}", "é", "text", " ", "’",
         ];
         let mut rng = crate::test_rng::TestRng::new(5);
-        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
-            let text: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            let count = rng.below(12);
+            let text = rng.pieces(&pieces, count).concat();
             for attribute in [false, true] {
                 let mut out = String::new();
                 escape(&mut out, &text, attribute);

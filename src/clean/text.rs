@@ -331,7 +331,7 @@ pub(super) fn space_runs(text: &str) -> impl Iterator<Item = SpaceRun<'_>> {
 fn space_len(text: &str, at: usize) -> usize {
     let b = text.as_bytes()[at];
     if b.is_ascii() {
-        return usize::from(matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'));
+        return usize::from(is_ascii_space(b));
     }
     if !MAY_START[usize::from(b)] {
         return 0;
@@ -368,14 +368,19 @@ fn word_end(text: &str, mut at: usize) -> usize {
     at
 }
 
+/// The ASCII characters [`is_space`] accepts: tab, line feed, vertical tab, form feed,
+/// carriage return and space.
+pub(super) const fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
 /// Bytes that neither are ASCII whitespace nor may start a space beyond ASCII.
 const IS_PLAIN: [bool; 256] = {
     let mut table = [true; 256];
-    let spaces = b" \t\n\x0B\x0C\r";
-    let mut i = 0;
-    while i < spaces.len() {
-        table[spaces[i] as usize] = false;
-        i += 1;
+    let mut b = 0;
+    while b < 128 {
+        table[b] = !is_ascii_space(b as u8);
+        b += 1;
     }
     let mut i = 0;
     while i < MAY_START_SPACE_OR_INVISIBLE.len() {
@@ -415,10 +420,7 @@ impl<'a> Iterator for SplitSpaces<'a> {
         let mut i = 0;
         while i < bytes.len() {
             let (space, len) = if bytes[i].is_ascii() {
-                (
-                    matches!(bytes[i], b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'),
-                    1,
-                )
+                (is_ascii_space(bytes[i]), 1)
             } else {
                 let ch = rest[i..].chars().next().unwrap_or(' ');
                 (is_space(ch), ch.len_utf8())
@@ -541,9 +543,9 @@ mod tests {
             "x\u{2028}y",
         ];
         let mut rng = crate::test_rng::TestRng::new(3);
-        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
-            let text: String = (0..next(10)).map(|_| pieces[next(pieces.len())]).collect();
+            let count = rng.below(10);
+            let text = rng.pieces(&pieces, count).concat();
             // The expected runs, from the words' byte ranges.
             let mut words = Vec::new();
             let mut at = 0;
