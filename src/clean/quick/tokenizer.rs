@@ -144,13 +144,14 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// A run of bytes up to one of the stop bytes (or the end), lowercased.
-    fn name(&mut self, stop: impl Fn(u8) -> bool) -> Cow<'_, str> {
+    fn name(&mut self, stop: impl Fn(u8) -> bool) -> Cow<'a, str> {
         let start = self.pos;
-        let bytes = self.input.as_bytes();
+        let input = self.input;
+        let bytes = input.as_bytes();
         while self.pos < bytes.len() && !stop(bytes[self.pos]) {
             self.pos += 1;
         }
-        let raw = &self.input[start..self.pos];
+        let raw = &input[start..self.pos];
         match raw.bytes().any(|b| b.is_ascii_uppercase()) {
             true => Cow::Owned(raw.to_ascii_lowercase()),
             false => Cow::Borrowed(raw),
@@ -266,14 +267,12 @@ impl<'a> Tokenizer<'a> {
         (self.pos > start).then_some(())
     }
 
-    fn end_tag(&mut self) -> Option<String> {
+    fn end_tag(&mut self) -> Option<Cow<'a, str>> {
         self.pos += 2;
         if !self.peek()?.is_ascii_alphabetic() {
             return None;
         }
-        let name = self
-            .name(|b| is_space(b) || b == b'/' || b == b'>')
-            .into_owned();
+        let name = self.name(|b| is_space(b) || b == b'/' || b == b'>');
         self.skip_spaces();
         if self.peek()? != b'>' {
             return None;
