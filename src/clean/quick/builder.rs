@@ -31,6 +31,9 @@ enum Mode {
 pub(super) struct Builder {
     sink: HtmlTreeSink,
     stack: Vec<Open>,
+    /// The text to append next, while it is one piece of the input.
+    piece: Option<StrTendril>,
+    /// The text to append next, once it is more than one piece.
     text: String,
     /// Set by `pre`, `listing` and `textarea`: a newline that starts the next token is dropped.
     ignore_lf: bool,
@@ -67,6 +70,7 @@ impl Builder {
         Builder {
             sink,
             stack,
+            piece: None,
             text: String::new(),
             ignore_lf: false,
             form_open: false,
@@ -105,14 +109,35 @@ impl Builder {
             true => text.strip_prefix('\n').unwrap_or(text),
             false => text,
         };
+        if let Some(piece) = self.piece.take() {
+            self.text.push_str(&piece);
+        }
         self.text.push_str(text);
+    }
+
+    /// [`Self::push_text`] of a piece of the input, kept as it is while nothing joins it.
+    pub(super) fn push_piece(&mut self, mut piece: StrTendril) {
+        if std::mem::take(&mut self.ignore_lf) && piece.starts_with('\n') {
+            piece.pop_front(1);
+        }
+        if piece.is_empty() {
+            return;
+        }
+        if self.piece.is_none() && self.text.is_empty() {
+            self.piece = Some(piece);
+            return;
+        }
+        if let Some(first) = self.piece.take() {
+            self.text.push_str(&first);
+        }
+        self.text.push_str(&piece);
     }
 
     /// Appends the pending text. Directly in a table only whitespace stays where it is;
     /// html5ever moves other text before the table, which is not handled here.
     pub(super) fn flush_text(&mut self) -> Option<()> {
         self.ignore_lf = false;
-        if self.text.is_empty() {
+        if self.text.is_empty() && self.piece.is_none() {
             return Some(());
         }
         let in_table = matches!(
@@ -120,12 +145,15 @@ impl Builder {
             Kind::Table | Kind::TableSection | Kind::Row
         );
         let html_space = |b: u8| matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ');
-        if in_table && !self.text.bytes().all(html_space) {
+        let text = match self.piece.take() {
+            Some(piece) => piece,
+            // Copied, so that the buffer keeps its capacity for the next text node.
+            None => StrTendril::from_slice(&self.text),
+        };
+        self.text.clear();
+        if in_table && !text.bytes().all(html_space) {
             return None;
         }
-        // Copied, so that the buffer keeps its capacity for the next text node.
-        let text = StrTendril::from_slice(&self.text);
-        self.text.clear();
         let parent = self.current().id;
         self.sink.append(&parent, NodeOrText::AppendText(text));
         Some(())

@@ -20,6 +20,7 @@ mod tokenizer;
 
 use std::borrow::Cow;
 
+use html5ever::tendril::StrTendril;
 use html5ever::{Attribute, LocalName, QualName, ns};
 use scraper::Html;
 
@@ -39,7 +40,8 @@ pub(super) fn parse(html: &str) -> Option<Html> {
     // tag: at most two nodes a `<`, plus the context element, the root and leading text.
     let nodes = 2 * memchr::memchr_iter(b'<', input.as_bytes()).count() + 3;
     let mut builder = Builder::new(nodes);
-    Tokenizer::new(&input).run(&mut builder)?;
+    let source = StrTendril::from_slice(&input);
+    Tokenizer::new(&source).run(&mut builder)?;
     builder.finish()
 }
 

@@ -13,6 +13,10 @@ use super::{Kind, StartTag};
 /// references; `None` wherever html5ever's tokenizer would take a path this does not follow.
 pub(super) struct Tokenizer<'a> {
     input: &'a str,
+    /// The input as a tendril: text and attribute values that are a piece of the input as
+    /// it stands share its buffer instead of copying it. `None` for a part of the input
+    /// read apart (a title's text).
+    source: Option<&'a StrTendril>,
     pos: usize,
 }
 
@@ -21,8 +25,28 @@ fn is_space(b: u8) -> bool {
 }
 
 impl<'a> Tokenizer<'a> {
-    pub(super) fn new(input: &'a str) -> Self {
-        Tokenizer { input, pos: 0 }
+    pub(super) fn new(source: &'a StrTendril) -> Self {
+        Tokenizer {
+            input: source,
+            source: Some(source),
+            pos: 0,
+        }
+    }
+
+    /// `len` bytes of the input from `start`, sharing the input's buffer.
+    fn piece(&self, start: usize, len: usize) -> StrTendril {
+        let end = start + len;
+        if let (Some(source), Ok(start32), Ok(len32)) =
+            (self.source, u32::try_from(start), u32::try_from(len))
+            && self.input.is_char_boundary(start)
+            && self.input.is_char_boundary(end)
+        {
+            // SAFETY: `input` is `source`'s text, and the piece is within it and starts and
+            // ends at character boundaries: what `subtendril` checks (with a slower UTF-8
+            // classification) before it makes the same call.
+            return unsafe { source.unsafe_subtendril(start32, len32) };
+        }
+        StrTendril::from_slice(&self.input[start..end])
     }
 
     pub(super) fn run(&mut self, builder: &mut Builder) -> Option<()> {
@@ -31,7 +55,7 @@ impl<'a> Tokenizer<'a> {
             let rest = &self.input.as_bytes()[self.pos..];
             let stop = memchr::memchr2(b'<', b'&', rest).unwrap_or(rest.len());
             if stop > 0 {
-                builder.push_text(&self.input[self.pos..self.pos + stop]);
+                builder.push_piece(self.piece(self.pos, stop));
                 self.pos += stop;
                 continue;
             }
@@ -90,7 +114,7 @@ impl<'a> Tokenizer<'a> {
             if name == "script" {
                 return None;
             }
-            self.push_raw_text(builder, rest, kind)?;
+            self.push_raw_text(builder, self.pos, rest.len(), kind)?;
             self.pos = self.input.len();
             return builder.end_raw_text();
         };
@@ -98,7 +122,7 @@ impl<'a> Tokenizer<'a> {
         if name == "script" && content.contains("<!--") && contains_script_tag(content) {
             return None;
         }
-        self.push_raw_text(builder, content, kind)?;
+        self.push_raw_text(builder, self.pos, end, kind)?;
         self.pos += after_name;
         self.skip_spaces();
         if self.peek()? != b'>' {
@@ -108,13 +132,26 @@ impl<'a> Tokenizer<'a> {
         builder.end_raw_text()
     }
 
-    fn push_raw_text(&self, builder: &mut Builder, content: &str, kind: Kind) -> Option<()> {
+    /// The raw text of `len` bytes from `start`.
+    fn push_raw_text(
+        &self,
+        builder: &mut Builder,
+        start: usize,
+        len: usize,
+        kind: Kind,
+    ) -> Option<()> {
         if kind == Kind::EscapableText {
             let mut decoded = String::new();
-            Tokenizer::new(content).decode_text(&mut decoded)?;
+            let content = &self.input[start..start + len];
+            Tokenizer {
+                input: content,
+                source: None,
+                pos: 0,
+            }
+            .decode_text(&mut decoded)?;
             builder.push_text(&decoded);
         } else {
-            builder.push_text(content);
+            builder.push_piece(self.piece(start, len));
         }
         Some(())
     }
@@ -225,7 +262,7 @@ impl<'a> Tokenizer<'a> {
         let stop = memchr::memchr2(quote, b'&', rest)?;
         if rest[stop] == quote {
             // No character reference: the value is the input as it stands.
-            let value = StrTendril::from_slice(&self.input[self.pos..self.pos + stop]);
+            let value = self.piece(self.pos, stop);
             self.pos += stop + 1;
             return self.after_quoted_value().then_some(value);
         }
