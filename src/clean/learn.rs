@@ -56,13 +56,7 @@ impl Keyer {
         }
         let mut masked = Masked::with_capacity(paragraph.len());
         if paragraph.is_ascii() {
-            for token in ascii_tokens(paragraph) {
-                if is_url_token(token) {
-                    masked.push("<url>");
-                } else {
-                    masked.push_ascii_words(token);
-                }
-            }
+            masked.push_ascii_paragraph(paragraph);
         } else {
             for token in split_spaces(paragraph).filter(|w| !w.is_empty()) {
                 if is_url_token(token) {
@@ -125,27 +119,69 @@ impl Masked {
         self.has_word |= !word.starts_with('<');
     }
 
+    /// For each token of an ASCII `paragraph` (the pieces between ASCII whitespace, which
+    /// is all `split_spaces` splits ASCII at): `<url>` for a URL token ([`is_url_token`]),
+    /// else [`Self::push_ascii_words`]. One pass over the bytes: a token's words are pushed
+    /// as they are found, and taken back if the token turns out to be a URL.
+    fn push_ascii_paragraph(&mut self, paragraph: &str) {
+        let bytes = paragraph.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            if ASCII_CLASS[usize::from(bytes[at])] & SPACE != 0 {
+                at += 1;
+                continue;
+            }
+            let (start, mark) = (at, (self.text.len(), self.starts.len(), self.has_word));
+            let mut url = bytes[at..].starts_with(b"www.");
+            while at < bytes.len() && !url {
+                let class = ASCII_CLASS[usize::from(bytes[at])];
+                if class & SPACE != 0 {
+                    break;
+                }
+                if class & WORD != 0 {
+                    at = self.push_ascii_word_at(paragraph, at);
+                } else {
+                    url = bytes[at] == b':' && bytes[at + 1..].starts_with(b"//");
+                    at += 1;
+                }
+            }
+            while at < bytes.len() && ASCII_CLASS[usize::from(bytes[at])] & SPACE == 0 {
+                at += 1;
+            }
+            if url || &bytes[start..at] == b"<url>" {
+                self.text.truncate(mark.0);
+                self.starts.truncate(mark.1);
+                self.has_word = mark.2;
+                self.push("<url>");
+            }
+        }
+    }
+
     /// [`push_words`] of an ASCII token: its runs of letters and digits, masked as
     /// [`mask_ascii_word`] masks them, lowered as they are copied.
     fn push_ascii_words(&mut self, token: &str) {
         let bytes = token.as_bytes();
         let mut at = 0;
-        loop {
-            while at < bytes.len() && !bytes[at].is_ascii_alphanumeric() {
+        while at < bytes.len() {
+            if ASCII_CLASS[usize::from(bytes[at])] & WORD != 0 {
+                at = self.push_ascii_word_at(token, at);
+            } else {
                 at += 1;
             }
-            let start = at;
-            let (mut digit, mut upper) = (false, false);
-            while at < bytes.len() && bytes[at].is_ascii_alphanumeric() {
-                digit |= bytes[at].is_ascii_digit();
-                upper |= bytes[at].is_ascii_uppercase();
-                at += 1;
-            }
-            if start == at {
-                return;
-            }
-            self.push_scanned_ascii_word(&token[start..at], digit, upper);
         }
+    }
+
+    /// Pushes the run of ASCII letters and digits of `text` that starts at byte `start`;
+    /// returns where it ends.
+    fn push_ascii_word_at(&mut self, text: &str, start: usize) -> usize {
+        let bytes = text.as_bytes();
+        let (mut at, mut seen) = (start, 0);
+        while at < bytes.len() && ASCII_CLASS[usize::from(bytes[at])] & WORD != 0 {
+            seen |= ASCII_CLASS[usize::from(bytes[at])];
+            at += 1;
+        }
+        self.push_scanned_ascii_word(&text[start..at], seen & DIGIT != 0, seen & UPPER != 0);
+        at
     }
 
     /// [`mask_ascii_word`] of a word of ASCII letters and digits.
@@ -296,22 +332,33 @@ fn is_date_word(word: &str) -> bool {
     could_be_date_word(word.as_bytes()) && DATE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(word))
 }
 
-/// The non-empty pieces of an ASCII `text` between ASCII whitespace, which is all
-/// `split_spaces` splits ASCII at.
-fn ascii_tokens(text: &str) -> impl Iterator<Item = &str> {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        while at < bytes.len() && is_ascii_space(bytes[at]) {
-            at += 1;
-        }
-        let start = at;
-        while at < bytes.len() && !is_ascii_space(bytes[at]) {
-            at += 1;
-        }
-        (start < at).then(|| &text[start..at])
-    })
-}
+/// [`ASCII_CLASS`] bits: a letter or digit, a digit, an upper-case letter, whitespace.
+const WORD: u8 = 1;
+const DIGIT: u8 = 2;
+const UPPER: u8 = 4;
+const SPACE: u8 = 8;
+
+/// What the word scan needs to know of each byte, looked up once per byte.
+const ASCII_CLASS: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        classes[b] = if byte.is_ascii_digit() {
+            WORD | DIGIT
+        } else if byte.is_ascii_uppercase() {
+            WORD | UPPER
+        } else if byte.is_ascii_lowercase() {
+            WORD
+        } else if is_ascii_space(byte) {
+            SPACE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    classes
+};
 
 /// A token that is a URL, or stands for one.
 fn is_url_token(token: &str) -> bool {
