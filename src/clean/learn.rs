@@ -208,7 +208,7 @@ impl Masked {
 
     /// [`push_words`] of a token beyond ASCII.
     fn push_words(&mut self, token: &str) {
-        for word in token.split(|c: char| !c.is_alphanumeric()) {
+        for word in token.split(|c: char| !is_alphanumeric(c)) {
             if word.is_ascii() {
                 if !word.is_empty() {
                     self.push_ascii_word(word);
@@ -217,7 +217,7 @@ impl Masked {
             }
             // `str::to_lowercase`, not a character at a time: a final sigma lowers apart.
             let lower = word.to_lowercase();
-            if lower.chars().any(char::is_numeric) {
+            if lower.chars().any(is_numeric) {
                 self.push("<n>");
             } else if lower.is_ascii() && DATE_WORDS.contains(&lower.as_str()) {
                 self.push("<d>");
@@ -330,6 +330,57 @@ fn placeholder_of_ascii_word(word: &str) -> Option<&'static str> {
 /// A month or day name, in any case (ASCII).
 fn is_date_word(word: &str) -> bool {
     could_be_date_word(word.as_bytes()) && DATE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(word))
+}
+
+/// What [`is_alphanumeric`] and [`is_numeric`] know of a character without a table search.
+enum Known {
+    Letter,
+    Digit,
+    /// Neither a letter nor a number.
+    Other,
+    Unknown,
+}
+
+/// The letters of the scripts most feeds are written in, ASCII, and general punctuation;
+/// `Unknown` for the rest.
+fn known(c: char) -> Known {
+    match c {
+        '0'..='9' => Known::Digit,
+        'a'..='z' | 'A'..='Z' => Known::Letter,
+        '\0'..='\u{7F}' | '\u{2000}'..='\u{206F}' => Known::Other,
+        // Latin-1 and Latin Extended-A, Greek, Cyrillic, kana, CJK ideographs, Hangul.
+        '\u{C0}'..='\u{D6}'
+        | '\u{D8}'..='\u{F6}'
+        | '\u{F8}'..='\u{17F}'
+        | '\u{391}'..='\u{3A1}'
+        | '\u{3A3}'..='\u{3A9}'
+        | '\u{3B1}'..='\u{3C9}'
+        | '\u{400}'..='\u{481}'
+        | '\u{3041}'..='\u{3096}'
+        | '\u{30A1}'..='\u{30FA}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{AC00}'..='\u{D7A3}' => Known::Letter,
+        _ => Known::Unknown,
+    }
+}
+
+/// `char::is_alphanumeric`, without its table search for most characters of most feeds
+/// (a test compares the two on every character).
+fn is_alphanumeric(c: char) -> bool {
+    match known(c) {
+        Known::Letter | Known::Digit => true,
+        Known::Other => false,
+        Known::Unknown => c.is_alphanumeric(),
+    }
+}
+
+/// `char::is_numeric`, as [`is_alphanumeric`].
+fn is_numeric(c: char) -> bool {
+    match known(c) {
+        Known::Digit => true,
+        Known::Letter | Known::Other => false,
+        Known::Unknown => c.is_numeric(),
+    }
 }
 
 /// [`ASCII_CLASS`] bits: a letter or digit, a digit, an upper-case letter, whitespace.
@@ -624,6 +675,14 @@ mod tests {
                 key_from_words(&paragraph, title),
                 "{paragraph:?} / {title:?}"
             );
+        }
+    }
+
+    #[test]
+    fn character_classes_without_lookups_are_std_s() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+            assert_eq!(is_numeric(c), c.is_numeric(), "{c:?}");
         }
     }
 
