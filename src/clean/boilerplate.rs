@@ -267,6 +267,10 @@ static REDDIT_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Where Reddit's "submitted by /u/x [link] [comments]" starts.
 pub fn reddit_footer(text: &str) -> Option<usize> {
+    // Both alternatives need the phrase: without it, the regex is not run at all.
+    static SUBMITTED_BY: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("submitted by"));
+    SUBMITTED_BY.find(text.as_bytes())?;
     REDDIT_FOOTER
         .find(text.trim_end())
         .map(|m| m.start() + usize::from(m.as_str().starts_with(char::is_whitespace)))
