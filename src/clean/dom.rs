@@ -72,7 +72,9 @@ pub(super) fn parse(html: &str) -> Html {
     let escaped: Vec<NodeId> = doc
         .tree
         .nodes()
-        .filter(|n| matches!(n.value(), Node::Text(t) if t.contains('&')))
+        .filter(
+            |n| matches!(n.value(), Node::Text(t) if memchr::memchr(b'&', t.as_bytes()).is_some()),
+        )
         .filter(|n| !n.ancestors().any(|a| is_element(a, "pre")))
         .map(|n| n.id())
         .collect();

@@ -189,7 +189,7 @@ impl Walker {
                     self.out.push_str(line.trim_end());
                 }
             }
-        } else if !raw.contains('\n') {
+        } else if memchr::memchr(b'\n', raw.as_bytes()).is_none() {
             // One line: what `split_on_blank_lines` would make of it.
             let trimmed = raw.trim();
             if !trimmed.is_empty() {
