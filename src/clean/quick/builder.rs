@@ -125,12 +125,9 @@ impl Builder {
         }
         if self.piece.is_none() && self.text.is_empty() {
             self.piece = Some(piece);
-            return;
+        } else {
+            self.push_text(&piece);
         }
-        if let Some(first) = self.piece.take() {
-            self.text.push_str(&first);
-        }
-        self.text.push_str(&piece);
     }
 
     /// Appends the pending text. Directly in a table only whitespace stays where it is;
