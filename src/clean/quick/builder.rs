@@ -1,5 +1,6 @@
-//! The tree builder's part of the quick parser: the stack of open elements, html5ever's
-//! insertion modes as far as they are followed here, and the calls to scraper's sink.
+//! The tree builder's part of the quick parser: the stack of open elements, the list of
+//! active formatting elements, html5ever's insertion modes as far as they are followed here,
+//! and the calls to scraper's sink.
 
 use ego_tree::NodeId;
 use html5ever::tendril::StrTendril;
@@ -14,6 +15,15 @@ struct Open {
     id: NodeId,
     name: LocalName,
     kind: Kind,
+}
+
+/// An entry of html5ever's list of active formatting elements.
+enum Active {
+    /// Set by a table cell: reconstruction and the search for an end tag's element stop here.
+    Marker,
+    /// A formatting element, open or closed by a block or an end tag while it was open (to be
+    /// opened again by the next text or inline element).
+    Element { id: NodeId, name: LocalName },
 }
 
 /// html5ever's insertion mode, as "reset the insertion mode appropriately" finds it from the
@@ -31,6 +41,10 @@ enum Mode {
 pub(super) struct Builder {
     sink: HtmlTreeSink,
     stack: Vec<Open>,
+    active: Vec<Active>,
+    /// Whether an entry of `active` may be closed (popped from the stack) and so be opened
+    /// again by [`Self::reconstruct`]; false saves it the search.
+    may_reopen: bool,
     /// The text to append next, while it is one piece of the input.
     piece: Option<StrTendril>,
     /// The text to append next, once it is more than one piece.
@@ -70,6 +84,8 @@ impl Builder {
         Builder {
             sink,
             stack,
+            active: Vec::new(),
+            may_reopen: false,
             piece: None,
             text: String::new(),
             ignore_lf: false,
@@ -151,6 +167,10 @@ impl Builder {
         if in_table && !text.bytes().all(html_space) {
             return None;
         }
+        let kind = self.current().kind;
+        if !in_table && !kind.reads_raw_text() && !kind.is_svg() {
+            self.reconstruct()?;
+        }
         let parent = self.current().id;
         self.sink.append(&parent, NodeOrText::AppendText(text));
         Some(())
@@ -185,6 +205,7 @@ impl Builder {
                 return Some(None);
             }
             Kind::Svg => {
+                self.reconstruct()?;
                 self.insert_svg(local_name!("svg"), tag.attrs, tag.self_closing, Kind::Svg);
                 return Some(None);
             }
@@ -210,6 +231,14 @@ impl Builder {
                 if self.stack.iter().any(|e| e.name == local_name!("a")) {
                     return None;
                 }
+                // An `a` closed while open: the adoption agency finds it not open and drops
+                // it from the list. (With none open, an entry for one is closed, and so
+                // `may_reopen` is set.)
+                if self.may_reopen
+                    && let Some(i) = self.active_entry("a")
+                {
+                    self.active.remove(i);
+                }
             }
             Kind::Inline
             | Kind::Svg
@@ -225,10 +254,19 @@ impl Builder {
             | Kind::Html
             | Kind::Root => {}
         }
+        if reconstructs_before(kind, &tag.name) {
+            self.reconstruct()?;
+        }
         self.ignore_lf = kind == Kind::Pre || tag.name == local_name!("textarea");
         self.form_open |= kind == Kind::Form;
         self.had_table |= kind == Kind::Table;
         let id = self.append_element(html_name(tag.name.clone()), tag.attrs);
+        if kind == Kind::Inline && is_formatting_name(&tag.name) {
+            self.push_active(id, tag.name.clone());
+        }
+        if kind == Kind::Cell {
+            self.active.push(Active::Marker);
+        }
         if !kind.is_void() {
             self.stack.push(Open {
                 id,
@@ -316,10 +354,154 @@ impl Builder {
         id
     }
 
-    /// Closes the open cell and everything in it.
+    /// Closes the open cell and everything in it, and clears the formatting elements opened
+    /// in it from the list.
     fn close_cell(&mut self) -> Option<()> {
         let depth = self.stack.iter().rposition(|e| e.kind == Kind::Cell)?;
         self.stack.truncate(depth);
+        let marker = self
+            .active
+            .iter()
+            .rposition(|e| matches!(e, Active::Marker))?;
+        self.active.truncate(marker);
+        // Entries before the marker are in reach again.
+        self.may_reopen = true;
+        Some(())
+    }
+
+    /// Where the entries after the last marker start.
+    fn after_marker(&self) -> usize {
+        self.active
+            .iter()
+            .rposition(|e| matches!(e, Active::Marker))
+            .map_or(0, |marker| marker + 1)
+    }
+
+    /// The last entry after the last marker for an element named `name`.
+    fn active_entry(&self, name: &str) -> Option<usize> {
+        let start = self.after_marker();
+        self.active[start..]
+            .iter()
+            .rposition(|e| matches!(e, Active::Element { name: n, .. } if &**n == name))
+            .map(|i| start + i)
+    }
+
+    fn is_active(&self, id: NodeId) -> bool {
+        self.active
+            .iter()
+            .any(|e| matches!(e, Active::Element { id: i, .. } if *i == id))
+    }
+
+    /// Adds a formatting element to the list, after dropping the earliest of three entries
+    /// with the same name and attributes after the last marker (the "Noah's Ark" clause).
+    fn push_active(&mut self, id: NodeId, name: LocalName) {
+        let named = |e: &Active| matches!(e, Active::Element { name: n, .. } if *n == name);
+        let after_marker = || {
+            self.active
+                .iter()
+                .rev()
+                .take_while(|e| !matches!(e, Active::Marker))
+        };
+        if after_marker().filter(|e| named(e)).count() >= 3 {
+            let start = self.after_marker();
+            let same: Vec<usize> = (start..self.active.len())
+                .filter(|&i| named(&self.active[i]))
+                .collect();
+            let attrs = self.attributes_of(id);
+            let twins: Vec<usize> = same
+                .into_iter()
+                .filter(|&i| match &self.active[i] {
+                    Active::Element { id, .. } => self.attributes_of(*id) == attrs,
+                    Active::Marker => false,
+                })
+                .collect();
+            if twins.len() >= 3 {
+                self.active.remove(twins[0]);
+            }
+        }
+        self.active.push(Active::Element { id, name });
+    }
+
+    /// html5ever's "reconstruct the active formatting elements": the formatting elements a
+    /// block or an end tag closed while they were open are opened again, with the same
+    /// attributes, where the next text or inline element goes.
+    #[inline]
+    fn reconstruct(&mut self) -> Option<()> {
+        match std::mem::take(&mut self.may_reopen) {
+            true => self.reopen_closed(),
+            false => Some(()),
+        }
+    }
+
+    /// [`Self::reconstruct`] once an entry may be closed.
+    fn reopen_closed(&mut self) -> Option<()> {
+        let mut first = None;
+        for (i, entry) in self.active.iter().enumerate().rev() {
+            match entry {
+                Active::Marker => break,
+                Active::Element { id, .. } if self.stack.iter().any(|e| e.id == *id) => break,
+                Active::Element { .. } => first = Some(i),
+            }
+        }
+        for i in first.map_or(0..0, |first| first..self.active.len()) {
+            let Active::Element { id, name } = &self.active[i] else {
+                return None;
+            };
+            let name = name.clone();
+            let attrs = self.attributes_of(*id);
+            let id = self.append_element(html_name(name.clone()), attrs);
+            self.stack.push(Open {
+                id,
+                name: name.clone(),
+                kind: Kind::Inline,
+            });
+            self.active[i] = Active::Element { id, name };
+        }
+        Some(())
+    }
+
+    /// The attributes of an element in the tree, as a start tag gives them.
+    fn attributes_of(&self, id: NodeId) -> Vec<Attribute> {
+        let html = self.sink.0.borrow();
+        match html.tree.get(id).map(|node| node.value()) {
+            Some(scraper::Node::Element(el)) => el
+                .attrs
+                .iter()
+                .map(|(name, value)| Attribute {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The end tag of a formatting element, as html5ever's adoption agency treats it when
+    /// nothing needs to move: an element no longer open leaves the list; an open one is
+    /// closed with the inline elements above it (which stay in the list if they are
+    /// formatting elements). A block or other special element above it would be moved
+    /// (`<b><p>x</b>`): not handled here.
+    fn end_formatting(&mut self, name: &str) -> Option<()> {
+        // The current element of that name, left out of the list by the Noah's Ark clause,
+        // is simply closed.
+        let current = self.current();
+        if &*current.name == name && !self.is_active(current.id) {
+            self.stack.pop();
+            return Some(());
+        }
+        let entry = self.active_entry(name)?;
+        let Active::Element { id, .. } = self.active[entry] else {
+            return None;
+        };
+        if let Some(depth) = self.stack.iter().rposition(|e| e.id == id) {
+            let above = &self.stack[depth + 1..];
+            if !above.iter().all(|e| e.kind == Kind::Inline) {
+                return None;
+            }
+            self.may_reopen |= !above.is_empty();
+            self.stack.truncate(depth);
+        }
+        self.active.remove(entry);
         Some(())
     }
 
@@ -359,19 +541,18 @@ impl Builder {
     }
 
     /// Pops the element at `depth` and the ones above it, as html5ever's "pop elements until"
-    /// does for an end tag or a start tag that closes an element, if what it pops leaves no
-    /// trace: elements with implied end tags, and inline elements that are not formatting
-    /// elements (`span`, custom elements). A formatting element (`b`, `a`, ...) stays in
-    /// html5ever's list of active formatting elements and is recreated later: not handled
-    /// here. None of these is a scope boundary, so the element at `depth` is in scope.
+    /// does for an end tag or a start tag that closes an element, if all it pops above it
+    /// are elements with implied end tags and inline elements. A formatting element (`b`,
+    /// `a`, ...) among them stays in the list of active formatting elements and is opened
+    /// again by the next text or inline element ([`Self::reconstruct`]). None of these is
+    /// a scope boundary, so the element at `depth` is in scope.
     fn pop_to(&mut self, depth: usize) -> Option<()> {
         let above = &self.stack[depth + 1..];
-        let traceless = |e: &Open| {
-            e.kind.end_tag_implied() || (e.kind == Kind::Inline && !is_formatting(&e.name))
-        };
+        let traceless = |e: &Open| e.kind.end_tag_implied() || e.kind == Kind::Inline;
         if !above.iter().all(traceless) {
             return None;
         }
+        self.may_reopen |= above.iter().any(|e| e.kind == Kind::Inline);
         self.stack.truncate(depth);
         Some(())
     }
@@ -400,6 +581,21 @@ impl Builder {
         }
         if name == "form" {
             return self.end_form();
+        }
+        if !self.active.is_empty() && is_formatting(name) {
+            // Most often the element is the current one and the last entry.
+            let current = self.current();
+            if let Some(Active::Element { id, .. }) = self.active.last()
+                && *id == current.id
+                && &*current.name == name
+            {
+                self.stack.pop();
+                self.active.pop();
+                return Some(());
+            }
+            if self.active_entry(name).is_some() {
+                return self.end_formatting(name);
+            }
         }
         let Some(depth) = self.stack.iter().rposition(|e| &*e.name == name) else {
             return self.end_tag_of_closed(name);
@@ -530,8 +726,14 @@ impl Builder {
     /// (an empty `p`), `</br>` (a `br`) and a heading's (which closes any open heading).
     fn end_tag_of_closed(&mut self, name: &str) -> Option<()> {
         match name {
-            "p" | "br" => {
-                self.append_element(html_name(LocalName::from(name)), Vec::new());
+            "p" => {
+                self.append_element(html_name(local_name!("p")), Vec::new());
+                Some(())
+            }
+            // As a `<br>` start tag.
+            "br" => {
+                self.reconstruct()?;
+                self.append_element(html_name(local_name!("br")), Vec::new());
                 Some(())
             }
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
@@ -542,10 +744,46 @@ impl Builder {
     }
 }
 
+/// Whether html5ever reconstructs the active formatting elements before it inserts a start
+/// tag of this kind: inline elements, buttons and the void elements of the "in body" mode
+/// (not those it reads as in the head, nor `source`, `param` and `track`).
+fn reconstructs_before(kind: Kind, name: &str) -> bool {
+    match kind {
+        Kind::Inline | Kind::Button => true,
+        Kind::Void => matches!(
+            name,
+            "br" | "img" | "wbr" | "area" | "embed" | "keygen" | "input"
+        ),
+        _ => false,
+    }
+}
+
+/// [`is_formatting`] of an interned name, compared as atoms, not strings (a test checks the
+/// two agree).
+fn is_formatting_name(name: &LocalName) -> bool {
+    [
+        local_name!("a"),
+        local_name!("b"),
+        local_name!("big"),
+        local_name!("code"),
+        local_name!("em"),
+        local_name!("font"),
+        local_name!("i"),
+        local_name!("nobr"),
+        local_name!("s"),
+        local_name!("small"),
+        local_name!("strike"),
+        local_name!("strong"),
+        local_name!("tt"),
+        local_name!("u"),
+    ]
+    .contains(name)
+}
+
 /// html5ever's formatting elements (`nobr` is declined before it gets here).
-fn is_formatting(name: &LocalName) -> bool {
+fn is_formatting(name: &str) -> bool {
     matches!(
-        &**name,
+        name,
         "a" | "b"
             | "big"
             | "code"
@@ -568,4 +806,24 @@ enum TableEnd {
     /// Closed a part; the tag applies again to what is open now (`</table>` in a cell).
     Again,
     AsInBody,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting_names_are_the_same_as_atoms_and_as_strings() {
+        let names = [
+            "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong",
+            "tt", "u", "span", "p", "div", "abbr", "x-y", "bb", "sub",
+        ];
+        for name in names {
+            assert_eq!(
+                is_formatting_name(&LocalName::from(name)),
+                is_formatting(name),
+                "{name}"
+            );
+        }
+    }
 }

@@ -1,18 +1,19 @@
 //! A fast parser for well-formed HTML: the fragments most feeds carry (paragraphs, inline
 //! markup, links, images, lists, quotes, figures, headings, tables, inline SVG) and article
-//! pages without misnested tags.
+//! pages whose only misnesting is formatting elements left open across a block or an end tag
+//! (`<p><b>x</p>y`, `<a><h2>t</h2></a>`), which html5ever opens again.
 //!
 //! It builds scraper's tree with the `TreeSink` calls html5ever's tree builder makes for such
 //! input, in the same order, so the result is the tree `Html::parse_fragment` returns, node for
 //! node; the tests compare the two on the corpora and on generated fragments. It returns `None`
 //! for anything outside that subset (an element it does not list, an end tag that does not
-//! close the current element, markup html5ever would repair, a character reference or comment
+//! close the current element, markup html5ever would move, a character reference or comment
 //! with an edge case), and the caller parses with html5ever. html5ever reads a character at a
 //! time through a buffer queue; this scans bytes, and most of a fragment is plain text.
 //!
 //! `tokenizer` splits the input into text, tags and comments; `builder` keeps the stack of
-//! open elements and html5ever's insertion modes; `svg` has the names html5ever adjusts in
-//! foreign content.
+//! open elements, the list of active formatting elements and html5ever's insertion modes;
+//! `svg` has the names html5ever adjusts in foreign content.
 
 mod builder;
 mod svg;
