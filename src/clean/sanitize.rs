@@ -371,6 +371,12 @@ fn is_raster_image(value: &str) -> bool {
 /// back: a carriage return (from `&#13;`) becomes a line feed.
 fn escape(out: &mut String, text: &str, attribute: bool) {
     let bytes = text.as_bytes();
+    // Most texts are short and have nothing to escape: one look at each byte says so
+    // faster than setting up the vector searches.
+    if bytes.len() <= SHORT && !bytes.iter().any(|&b| may_need_escape(b, attribute)) {
+        out.push_str(text);
+        return;
+    }
     let mut specials = Specials::new(bytes, attribute);
     let mut written = 0;
     let mut i = 0;
@@ -397,6 +403,15 @@ fn escape(out: &mut String, text: &str, attribute: bool) {
         written = i;
     }
     out.push_str(&text[written..]);
+}
+
+/// Texts up to this many bytes are checked a byte at a time before [`Specials`] searches.
+const SHORT: usize = 32;
+
+/// A byte [`escape`] may replace: `&`, `<`, `>`, CR, the lead byte of U+00A0 and, in
+/// attribute values, `"`.
+fn may_need_escape(b: u8, attribute: bool) -> bool {
+    matches!(b, b'&' | b'<' | b'>' | b'\r' | 0xC2) || (attribute && b == b'"')
 }
 
 /// Where the bytes [`escape`] looks at are, found with memchr: `&`, `<` and `>` in one
