@@ -4,6 +4,7 @@
 //! selectors.
 
 use ego_tree::NodeId;
+use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node};
 
 use super::boilerplate;
@@ -87,6 +88,48 @@ pub(super) fn parse(html: &str) -> Html {
         }
     }
     doc
+}
+
+/// ego_tree's `traverse` (each node opened, its descendants, then closed), with `next`
+/// marked for inlining: the text and sanitizing walks spend most of their time in it, and
+/// whether the compiler inlined ego_tree's own changed with unrelated code.
+pub(super) fn edges(root: ego_tree::NodeRef<'_, Node>) -> Edges<'_> {
+    Edges {
+        root,
+        edge: None,
+        done: false,
+    }
+}
+
+pub(super) struct Edges<'a> {
+    root: ego_tree::NodeRef<'a, Node>,
+    edge: Option<Edge<'a, Node>>,
+    done: bool,
+}
+
+impl<'a> Iterator for Edges<'a> {
+    type Item = Edge<'a, Node>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        self.edge = match self.edge {
+            None => Some(Edge::Open(self.root)),
+            Some(Edge::Open(node)) => match node.first_child() {
+                Some(child) => Some(Edge::Open(child)),
+                None => Some(Edge::Close(node)),
+            },
+            Some(Edge::Close(node)) if node == self.root => None,
+            Some(Edge::Close(node)) => match node.next_sibling() {
+                Some(sibling) => Some(Edge::Open(sibling)),
+                None => node.parent().map(Edge::Close),
+            },
+        };
+        self.done = self.edge.is_none();
+        self.edge
+    }
 }
 
 fn is_element(node: ego_tree::NodeRef<'_, Node>, name: &str) -> bool {

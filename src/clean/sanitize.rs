@@ -203,7 +203,7 @@ pub(super) fn sanitize(doc: &Html, base: Option<&Url>, capacity: usize) -> Strin
     let mut open: Vec<(ego_tree::NodeId, &'static str)> = Vec::new();
     let mut skipping: Option<ego_tree::NodeId> = None;
     let root = doc.root_element();
-    for edge in root.traverse() {
+    for edge in super::dom::edges(*root) {
         match edge {
             ego_tree::iter::Edge::Open(node) => {
                 if skipping.is_some() || node.id() == root.id() {

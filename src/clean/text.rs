@@ -43,7 +43,7 @@ pub(super) fn paragraphs(doc: &Html, capacity: usize) -> String {
         out: String::with_capacity(capacity),
         ..Walker::default()
     };
-    for edge in doc.tree.root().traverse() {
+    for edge in super::dom::edges(doc.tree.root()) {
         match edge {
             Edge::Open(node) => match node.value() {
                 Node::Text(t) => walker.text(t),
