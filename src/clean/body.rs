@@ -6,14 +6,14 @@ use scraper::Html;
 use super::Context;
 use super::boilerplate;
 use super::rules::{Rule, RuleSet, Rules};
-use super::segments::{self, Segment};
+use super::segments::{self, Segments};
 
 /// Paragraphs at the tail that the footer rules examine.
 const TAIL_WINDOW: usize = 3;
 
 pub(super) struct Body {
     pub doc: Html,
-    pub segs: Vec<Segment>,
+    pub segs: Segments,
 }
 
 impl Body {
@@ -24,14 +24,14 @@ impl Body {
 
     /// Keeps the first `keep` bytes of segment `index`.
     pub fn cut(&mut self, index: usize, keep: usize) {
-        segments::truncate(&mut self.doc, &self.segs[index], keep);
+        segments::truncate(&mut self.doc, self.segs.get(index), keep);
         self.segs = segments::segments(&self.doc);
     }
 
     /// Removes the segments at `indices`.
     pub fn remove(&mut self, indices: &[usize]) {
         for &i in indices {
-            segments::remove(&mut self.doc, &self.segs[i]);
+            segments::remove(&mut self.doc, self.segs.get(i));
         }
         self.segs = segments::segments(&self.doc);
     }
@@ -58,11 +58,11 @@ fn strip_paragraphs(body: &mut Body, rules: &Rules, fired: &mut RuleSet) {
         if rules
             .text_patterns()
             .iter()
-            .any(|re| re.is_match(&segment.text))
+            .any(|re| re.is_match(segment.text))
         {
             fired.insert(Rule::RemoveText);
         } else if rules.enabled(Rule::ChromeBlocks)
-            && boilerplate::is_related_link(&segment.text, segment.last_link_start())
+            && boilerplate::is_related_link(segment.text, segment.last_link_start())
         {
             fired.insert(Rule::ChromeBlocks);
         } else {
@@ -79,9 +79,9 @@ fn strip_paragraphs(body: &mut Body, rules: &Rules, fired: &mut RuleSet) {
 fn strip_footers(body: &mut Body, ctx: &Context<'_>, rules: &Rules, fired: &mut RuleSet) {
     for _ in 0..2 * TAIL_WINDOW {
         let tail_start = body.segs.len().saturating_sub(TAIL_WINDOW);
-        let found = (tail_start..body.segs.len())
-            .rev()
-            .find_map(|i| footer(&body.segs[i].text, ctx, rules).map(|(rule, cut)| (i, rule, cut)));
+        let found = (tail_start..body.segs.len()).rev().find_map(|i| {
+            footer(body.segs.get(i).text, ctx, rules).map(|(rule, cut)| (i, rule, cut))
+        });
         let Some((index, rule, cut)) = found else {
             return;
         };
@@ -121,7 +121,7 @@ fn strip_truncation_tail(body: &mut Body, rules: &Rules, fired: &mut RuleSet) ->
     let mut truncated = false;
     for _ in 0..2 {
         let Some(last) = body.segs.last() else { break };
-        let Some(cut) = boilerplate::truncation_tail(&last.text, last.last_link_start()) else {
+        let Some(cut) = boilerplate::truncation_tail(last.text, last.last_link_start()) else {
             break;
         };
         body.cut(body.segs.len() - 1, cut);
@@ -139,7 +139,7 @@ fn strip_head_lines(body: &mut Body, ctx: &Context<'_>, rules: &Rules, fired: &m
         if body.segs.len() < 2 {
             return;
         }
-        let first = &body.segs[0].text;
+        let first = body.segs.get(0).text;
         let rule = if boilerplate::is_title_repeat(first, ctx.title) {
             Rule::TitleRepeat
         } else if boilerplate::is_byline(first, ctx.author, ctx.published) {

@@ -79,10 +79,10 @@ pub fn prune(html: &str, ctx: &Context<'_>, rules: &Rules) -> Pruned {
     let mut seen = HashSet::new();
     let keyer = learn::Keyer::new(ctx.title);
     let edges = edge_indices(body.segs.len())
-        .filter(|&i| !body.segs[i].is_structure)
+        .filter(|&i| !body.segs.get(i).is_structure)
         .filter_map(|i| {
-            let text = &body.segs[i].text;
-            Some((i, keyer.key(text)?, text.clone()))
+            let text = body.segs.get(i).text;
+            Some((i, keyer.key(text)?, text.to_string()))
         })
         .filter(|(_, key, _)| seen.insert(*key))
         .collect();

@@ -7,6 +7,7 @@
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 
 use ego_tree::NodeId;
 use scraper::{Html, Node};
@@ -14,22 +15,70 @@ use scraper::{Html, Node};
 use super::dom::is_block;
 use super::text::{SimpleRun, is_space, space_runs};
 
-#[derive(Debug, Clone)]
-pub(super) struct Segment {
-    /// The run's top-level nodes, in order.
+/// The segments of a document. Their texts, nodes, pieces and links are kept in four
+/// buffers shared by all of them, not in four allocations for each.
+#[derive(Debug, Default)]
+pub(super) struct Segments {
+    text: String,
     roots: Vec<NodeId>,
-    /// Collapsed text of the run.
-    pub text: String,
-    /// Byte offset in `text` where each text node's contribution starts.
     pieces: Vec<(usize, NodeId)>,
+    links: Vec<(usize, usize)>,
+    spans: Vec<Span>,
+}
+
+/// Where one segment's parts are in the buffers of [`Segments`].
+#[derive(Debug)]
+struct Span {
+    text: Range<usize>,
+    roots: Range<usize>,
+    pieces: Range<usize>,
+    links: Range<usize>,
+    is_structure: bool,
+}
+
+impl Segments {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Segment `index` (panics if there is none, like a slice).
+    pub fn get(&self, index: usize) -> Segment<'_> {
+        let span = &self.spans[index];
+        Segment {
+            roots: &self.roots[span.roots.clone()],
+            text: &self.text[span.text.clone()],
+            pieces: &self.pieces[span.pieces.clone()],
+            links: &self.links[span.links.clone()],
+            is_structure: span.is_structure,
+        }
+    }
+
+    pub fn last(&self) -> Option<Segment<'_>> {
+        self.len().checked_sub(1).map(|last| self.get(last))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Segment<'_>> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+/// One segment, as [`Segments::get`] shows it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Segment<'a> {
+    /// The run's top-level nodes, in order.
+    roots: &'a [NodeId],
+    /// Collapsed text of the run.
+    pub text: &'a str,
+    /// Byte offset in `text` where each text node's contribution starts.
+    pieces: &'a [(usize, NodeId)],
     /// Byte ranges in `text` covered by each link (`<a>`), in order.
-    pub links: Vec<(usize, usize)>,
+    pub links: &'a [(usize, usize)],
     /// The run is a heading, list item, table cell, term, caption or code: structure whose
     /// short repeated texts ("Abstract", "Depth") are the article's, not the publisher's wrapper.
     pub is_structure: bool,
 }
 
-impl Segment {
+impl Segment<'_> {
     /// True when the segment ends with a link and nothing after it.
     pub fn last_link_start(&self) -> Option<usize> {
         let (start, end) = *self.links.last()?;
@@ -62,15 +111,14 @@ impl Hasher for NodeIdHasher {
 }
 
 /// The segments of `doc` that hold any text, in document order.
-pub(super) fn segments(doc: &Html) -> Vec<Segment> {
+pub(super) fn segments(doc: &Html) -> Segments {
     let mut collector = Collector {
         holders: block_holders(doc),
-        out: Vec::new(),
         run: Vec::new(),
         builder: TextBuilder::default(),
     };
     collector.collect(*doc.root_element());
-    collector.out
+    collector.builder.out
 }
 
 /// Elements that are blocks or contain one: these split runs instead of joining them.
@@ -90,11 +138,9 @@ fn block_holders(doc: &Html) -> NodeSet {
     holders
 }
 
-/// Walks the tree for [`segments`]. The run and the text builder are buffers kept from
-/// segment to segment; each segment gets exact-sized copies.
+/// Walks the tree for [`segments`].
 struct Collector {
     holders: NodeSet,
-    out: Vec<Segment>,
     /// The runs being gathered: each open `collect` call's run starts where its caller's ended.
     run: Vec<NodeId>,
     builder: TextBuilder,
@@ -125,62 +171,86 @@ impl Collector {
             return;
         }
         let builder = &mut self.builder;
-        builder.clear();
+        builder.start();
         for &id in &self.run[start..] {
             if let Some(node) = parent.tree().get(id) {
                 builder.add(node);
             }
         }
-        if !builder.text.trim().is_empty() {
-            self.out.push(Segment {
-                roots: self.run[start..].to_vec(),
-                text: builder.text.clone(),
-                pieces: builder.pieces.clone(),
-                links: builder.links.clone(),
-                is_structure: matches!(parent.value(), Node::Element(el) if is_structure(el.name())),
-            });
-        }
+        let is_structure = matches!(parent.value(), Node::Element(el) if is_structure(el.name()));
+        builder.finish(&self.run[start..], is_structure);
         self.run.truncate(start);
     }
 }
 
+/// Builds each segment's text, pieces and links at the end of the shared buffers.
 #[derive(Default)]
 struct TextBuilder {
-    text: String,
-    pieces: Vec<(usize, NodeId)>,
-    links: Vec<(usize, usize)>,
+    out: Segments,
+    /// Where the segment being built starts in each buffer.
+    text_start: usize,
+    pieces_start: usize,
+    links_start: usize,
     pending_space: bool,
 }
 
 impl TextBuilder {
-    fn clear(&mut self) {
-        self.text.clear();
-        self.pieces.clear();
-        self.links.clear();
+    fn start(&mut self) {
+        self.text_start = self.out.text.len();
+        self.pieces_start = self.out.pieces.len();
+        self.links_start = self.out.links.len();
         self.pending_space = false;
+    }
+
+    /// Keeps the segment if it holds text, else takes it back.
+    fn finish(&mut self, roots: &[NodeId], is_structure: bool) {
+        let out = &mut self.out;
+        if out.text[self.text_start..].trim().is_empty() {
+            out.text.truncate(self.text_start);
+            out.pieces.truncate(self.pieces_start);
+            out.links.truncate(self.links_start);
+            return;
+        }
+        let roots_start = out.roots.len();
+        out.roots.extend_from_slice(roots);
+        out.spans.push(Span {
+            text: self.text_start..out.text.len(),
+            roots: roots_start..out.roots.len(),
+            pieces: self.pieces_start..out.pieces.len(),
+            links: self.links_start..out.links.len(),
+            is_structure,
+        });
+    }
+
+    /// The length of the segment's text so far.
+    fn len(&self) -> usize {
+        self.out.text.len() - self.text_start
+    }
+
+    /// Pushes a space if one is pending and the segment has text before it.
+    fn space(&mut self) {
+        if self.pending_space && self.len() > 0 {
+            self.out.text.push(' ');
+        }
     }
 
     fn add(&mut self, node: ego_tree::NodeRef<'_, Node>) {
         match node.value() {
             Node::Text(t) => {
-                self.pieces.push((self.text.len(), node.id()));
+                self.out.pieces.push((self.len(), node.id()));
                 if let Some(run) = SimpleRun::of(t) {
                     self.pending_space |= run.leading_space;
-                    if self.pending_space && !self.text.is_empty() {
-                        self.text.push(' ');
-                    }
-                    self.text.push_str(run.words);
+                    self.space();
+                    self.out.text.push_str(run.words);
                     self.pending_space = run.trailing_space;
                     return;
                 }
                 // Whitespace (no-break space included) between words becomes one space.
                 for run in space_runs(t) {
                     self.pending_space |= run.space_before;
-                    if self.pending_space && !self.text.is_empty() {
-                        self.text.push(' ');
-                    }
+                    self.space();
                     self.pending_space = false;
-                    self.text.push_str(run.words);
+                    self.out.text.push_str(run.words);
                 }
                 self.pending_space |= t.ends_with(is_space);
             }
@@ -188,14 +258,15 @@ impl TextBuilder {
                 if el.name() == "br" {
                     self.pending_space = true;
                 }
-                let start = self.text.len();
+                let start = self.len();
                 for child in node.children() {
                     self.add(child);
                 }
-                if el.name() == "a" && self.text.len() > start {
+                if el.name() == "a" && self.len() > start {
                     // A space pushed before the link's first word belongs to the text before.
-                    let start = start + usize::from(self.text[start..].starts_with(' '));
-                    self.links.push((start, self.text.len()));
+                    let text = &self.out.text[self.text_start..];
+                    let start = start + usize::from(text[start..].starts_with(' '));
+                    self.out.links.push((start, self.len()));
                 }
             }
             _ => {}
@@ -225,14 +296,14 @@ fn is_structure(name: &str) -> bool {
 }
 
 /// Removes a segment's nodes, then any ancestor left without text or images.
-pub(super) fn remove(doc: &mut Html, segment: &Segment) {
+pub(super) fn remove(doc: &mut Html, segment: Segment<'_>) {
     let parent = segment
         .roots
         .first()
         .and_then(|&id| doc.tree.get(id))
         .and_then(|n| n.parent())
         .map(|p| p.id());
-    for &id in &segment.roots {
+    for &id in segment.roots {
         if let Some(mut node) = doc.tree.get_mut(id) {
             node.detach();
         }
@@ -243,8 +314,8 @@ pub(super) fn remove(doc: &mut Html, segment: &Segment) {
 }
 
 /// Keeps the first `keep` bytes of the segment's text and removes everything after them.
-pub(super) fn truncate(doc: &mut Html, segment: &Segment, keep: usize) {
-    let keep = floor_char_boundary(&segment.text, keep);
+pub(super) fn truncate(doc: &mut Html, segment: Segment<'_>, keep: usize) {
+    let keep = floor_char_boundary(segment.text, keep);
     if segment.text[..keep].trim().is_empty() {
         remove(doc, segment);
         return;
@@ -273,7 +344,7 @@ pub(super) fn truncate(doc: &mut Html, segment: &Segment, keep: usize) {
 }
 
 /// Nodes of the segment after `cut` in document order, except `cut`'s ancestors.
-fn nodes_after(doc: &Html, segment: &Segment, cut: NodeId) -> Vec<NodeId> {
+fn nodes_after(doc: &Html, segment: Segment<'_>, cut: NodeId) -> Vec<NodeId> {
     let ancestors: NodeSet = doc
         .tree
         .get(cut)
@@ -281,7 +352,7 @@ fn nodes_after(doc: &Html, segment: &Segment, cut: NodeId) -> Vec<NodeId> {
         .unwrap_or_default();
     let mut seen_cut = false;
     let mut out = Vec::new();
-    for &root in &segment.roots {
+    for &root in segment.roots {
         let Some(root) = doc.tree.get(root) else {
             continue;
         };
@@ -333,8 +404,8 @@ mod tests {
 
     fn texts(html: &str) -> Vec<String> {
         segments(&Html::parse_fragment(html))
-            .into_iter()
-            .map(|s| s.text)
+            .iter()
+            .map(|s| s.text.to_string())
             .collect()
     }
 
@@ -352,11 +423,11 @@ mod tests {
         let segs = segments(&Html::parse_fragment(
             r#"<p>x</p> <a href="/">Continue</a>"#,
         ));
-        assert_eq!(segs[1].last_link_start(), Some(0));
+        assert_eq!(segs.get(1).last_link_start(), Some(0));
         let segs = segments(&Html::parse_fragment(
             r#"<p>Text… <a href="/x">Continue reading <span>T</span> →</a></p>"#,
         ));
-        let s = &segs[0];
+        let s = segs.get(0);
         let start = s.last_link_start().unwrap();
         assert_eq!(&s.text[start..], "Continue reading T →");
     }
@@ -365,9 +436,9 @@ mod tests {
     fn truncate_keeps_the_head_and_drops_the_rest() {
         let mut doc =
             Html::parse_fragment(r#"<p>Keep <b>this</b> part. Drop <a href="/">me</a> now</p>"#);
-        let seg = segments(&doc).remove(0);
-        let cut = seg.text.find(" Drop").unwrap();
-        truncate(&mut doc, &seg, cut);
+        let segs = segments(&doc);
+        let cut = segs.get(0).text.find(" Drop").unwrap();
+        truncate(&mut doc, segs.get(0), cut);
         assert_eq!(
             doc.root_element().inner_html(),
             "<p>Keep <b>this</b> part.</p>"
@@ -377,8 +448,8 @@ mod tests {
     #[test]
     fn remove_takes_empty_parents_along() {
         let mut doc = Html::parse_fragment("<p>Keep</p><div><p><em>gone</em></p></div>");
-        let seg = segments(&doc).remove(1);
-        remove(&mut doc, &seg);
+        let segs = segments(&doc);
+        remove(&mut doc, segs.get(1));
         assert_eq!(doc.root_element().inner_html(), "<p>Keep</p>");
     }
 }
