@@ -395,25 +395,19 @@ impl Builder {
     /// Adds a formatting element to the list, after dropping the earliest of three entries
     /// with the same name and attributes after the last marker (the "Noah's Ark" clause).
     fn push_active(&mut self, id: NodeId, name: LocalName) {
-        let named = |e: &Active| matches!(e, Active::Element { name: n, .. } if *n == name);
-        let after_marker = || {
-            self.active
-                .iter()
-                .rev()
-                .take_while(|e| !matches!(e, Active::Marker))
+        let start = self.after_marker();
+        let same_name = |i: &usize| match &self.active[*i] {
+            Active::Element { id, name: n } if *n == name => Some(*id),
+            _ => None,
         };
-        if after_marker().filter(|e| named(e)).count() >= 3 {
-            let start = self.after_marker();
-            let same: Vec<usize> = (start..self.active.len())
-                .filter(|&i| named(&self.active[i]))
-                .collect();
+        if (start..self.active.len())
+            .filter_map(|i| same_name(&i))
+            .count()
+            >= 3
+        {
             let attrs = self.attributes_of(id);
-            let twins: Vec<usize> = same
-                .into_iter()
-                .filter(|&i| match &self.active[i] {
-                    Active::Element { id, .. } => self.attributes_of(*id) == attrs,
-                    Active::Marker => false,
-                })
+            let twins: Vec<usize> = (start..self.active.len())
+                .filter(|i| same_name(i).is_some_and(|twin| self.attributes_of(twin) == attrs))
                 .collect();
             if twins.len() >= 3 {
                 self.active.remove(twins[0]);
