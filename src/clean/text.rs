@@ -130,7 +130,10 @@ impl Walker {
 
     fn text(&mut self, text: &str) {
         if self.pre_depth > 0 {
-            self.current.push_str(&text.replace("\r\n", "\n"));
+            match memchr::memchr(b'\r', text.as_bytes()) {
+                Some(_) => self.current.push_str(&text.replace("\r\n", "\n")),
+                None => self.current.push_str(text),
+            }
             return;
         }
         if let Some(run) = SimpleRun::of(text) {
@@ -148,9 +151,9 @@ impl Walker {
             // An invisible character is removed, and a word of nothing else with it.
             for (i, word) in run.words.split(' ').enumerate() {
                 self.pending_space |= i > 0;
-                match word.is_ascii() {
-                    true => self.push_word(word),
-                    false => self.push_word(&word.replace(is_invisible, "")),
+                match !word.is_ascii() && word.contains(is_invisible) {
+                    false => self.push_word(word),
+                    true => self.push_word(&word.replace(is_invisible, "")),
                 }
             }
         }
