@@ -20,6 +20,7 @@ pub mod learn;
 mod quick;
 mod rules;
 mod sanitize;
+mod scan;
 mod segments;
 mod text;
 

@@ -13,7 +13,7 @@ use ego_tree::NodeId;
 use scraper::{Html, Node};
 
 use super::dom::is_block;
-use super::text::{SimpleRun, is_space, space_runs};
+use super::text::{is_space, space_runs};
 
 /// The segments of a document. Their texts, nodes, pieces and links are kept in four
 /// buffers shared by all of them, not in four allocations for each.
@@ -238,13 +238,6 @@ impl TextBuilder {
         match node.value() {
             Node::Text(t) => {
                 self.out.pieces.push((self.len(), node.id()));
-                if let Some(run) = SimpleRun::of(t) {
-                    self.pending_space |= run.leading_space;
-                    self.space();
-                    self.out.text.push_str(run.words);
-                    self.pending_space = run.trailing_space;
-                    return;
-                }
                 // Whitespace (no-break space included) between words becomes one space.
                 for run in space_runs(t) {
                     self.pending_space |= run.space_before;

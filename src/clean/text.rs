@@ -10,6 +10,7 @@ use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
 use super::dom::is_block;
+use super::scan;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -136,22 +137,16 @@ impl Walker {
             }
             return;
         }
-        if let Some(run) = SimpleRun::of(text) {
-            self.pending_space |= run.leading_space;
-            self.push_word(run.words);
-            self.pending_space = run.trailing_space;
-            return;
-        }
         for run in space_runs(text) {
             self.pending_space |= run.space_before;
-            if run.words.is_ascii() {
+            if !has_invisible(run.words) {
                 self.push_word(run.words);
                 continue;
             }
             // An invisible character is removed, and a word of nothing else with it.
             for (i, word) in run.words.split(' ').enumerate() {
                 self.pending_space |= i > 0;
-                match !word.is_ascii() && word.contains(is_invisible) {
+                match has_invisible(word) {
                     false => self.push_word(word),
                     true => self.push_word(&word.replace(is_invisible, "")),
                 }
@@ -233,58 +228,6 @@ pub(super) fn is_space(ch: char) -> bool {
     ch.is_whitespace()
 }
 
-/// A text whose words are separated by single ASCII spaces, with no other space and nothing
-/// invisible between them (most text nodes): its words can be copied in one piece.
-pub(super) struct SimpleRun<'a> {
-    pub leading_space: bool,
-    /// The words and the single spaces between them; never empty.
-    pub words: &'a str,
-    pub trailing_space: bool,
-}
-
-impl SimpleRun<'_> {
-    pub fn of(text: &str) -> Option<SimpleRun<'_>> {
-        let start = text.len() - text.trim_start_matches(is_space).len();
-        let words = text[start..].trim_end_matches(is_space);
-        if words.is_empty() || !is_simple(words) {
-            return None;
-        }
-        Some(SimpleRun {
-            leading_space: start > 0,
-            words,
-            trailing_space: start + words.len() < text.len(),
-        })
-    }
-}
-
-/// No space but single ASCII ones, no control character, nothing invisible.
-fn is_simple(words: &str) -> bool {
-    // Without early exits, so that the loops are vectorized.
-    let bytes = words.as_bytes();
-    let controls = bytes.iter().fold(false, |seen, &b| seen | (b < b' '));
-    let doubled = bytes
-        .iter()
-        .zip(&bytes[1..])
-        .fold(false, |seen, (&a, &b)| seen | ((a == b' ') & (b == b' ')));
-    if controls || doubled {
-        return false;
-    }
-    if words.is_ascii() {
-        return true;
-    }
-    // Beyond ASCII, only a character that starts with one of these bytes can be a space or
-    // invisible (they are lead bytes, so each starts a character).
-    let [a, b, c, d, e] = MAY_START_SPACE_OR_INVISIBLE;
-    let spaced = |at: usize| {
-        words[at..]
-            .chars()
-            .next()
-            .is_some_and(|c| is_space(c) || is_invisible(c))
-    };
-    !memchr::memchr3_iter(a, b, c, bytes).any(spaced)
-        && !memchr::memchr2_iter(d, e, bytes).any(spaced)
-}
-
 /// The first bytes, in UTF-8, of the characters beyond ASCII that [`is_space`] or
 /// [`is_invisible`] accept (a test checks every character).
 const MAY_START_SPACE_OR_INVISIBLE: [u8; 5] = [0xC2, 0xE1, 0xE2, 0xE3, 0xEF];
@@ -309,18 +252,7 @@ pub(super) fn space_runs(text: &str) -> impl Iterator<Item = SpaceRun<'_>> {
         if start == bytes.len() {
             return None;
         }
-        let mut end = start;
-        loop {
-            end = word_end(text, end);
-            // A single ASCII space before another word continues the run.
-            let continues = bytes.get(end) == Some(&b' ')
-                && end + 1 < bytes.len()
-                && space_len(text, end + 1) == 0;
-            if !continues {
-                break;
-            }
-            end += 1;
-        }
+        let end = run_end(text, start);
         let run = SpaceRun {
             space_before: start > at,
             words: &text[start..end],
@@ -357,18 +289,25 @@ fn skip_spaces(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// Where the word at `at` ends: the next [`is_space`] character, or the end.
-fn word_end(text: &str, mut at: usize) -> usize {
+/// Where the run of words from `at` (not a space) ends: at the first [`is_space`] character
+/// that is not a single ASCII space before another word.
+fn run_end(text: &str, mut at: usize) -> usize {
     let bytes = text.as_bytes();
-    while at < bytes.len() {
-        let b = bytes[at];
-        if IS_PLAIN[usize::from(b)] || space_len(text, at) == 0 {
-            at += 1;
-        } else {
-            break;
+    loop {
+        at = scan::next_candidate(bytes, at);
+        let Some(&b) = bytes.get(at) else {
+            return at;
+        };
+        let continues = match b {
+            b' ' => at + 1 < bytes.len() && space_len(text, at + 1) == 0,
+            _ if b.is_ascii() => !is_ascii_space(b),
+            _ => space_len(text, at) == 0,
+        };
+        if !continues {
+            return at;
         }
+        at += 1;
     }
-    at
 }
 
 /// The ASCII characters [`is_space`] accepts: tab, line feed, vertical tab, form feed,
@@ -376,22 +315,6 @@ fn word_end(text: &str, mut at: usize) -> usize {
 pub(super) const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | b' ')
 }
-
-/// Bytes that neither are ASCII whitespace nor may start a space beyond ASCII.
-const IS_PLAIN: [bool; 256] = {
-    let mut table = [true; 256];
-    let mut b = 0;
-    while b < 128 {
-        table[b] = !is_ascii_space(b as u8);
-        b += 1;
-    }
-    let mut i = 0;
-    while i < MAY_START_SPACE_OR_INVISIBLE.len() {
-        table[MAY_START_SPACE_OR_INVISIBLE[i] as usize] = false;
-        i += 1;
-    }
-    table
-};
 
 /// [`MAY_START_SPACE_OR_INVISIBLE`] as a table indexed by byte.
 const MAY_START: [bool; 256] = {
@@ -445,6 +368,21 @@ fn is_invisible(ch: char) -> bool {
     matches!(ch, '\u{200b}' | '\u{2060}' | '\u{feff}' | '\u{ad}')
 }
 
+/// `text.contains(is_invisible)`, looking only at the characters that start with the bytes
+/// of the invisible ones.
+fn has_invisible(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr3_iter(0xC2, 0xE2, 0xEF, bytes).any(|at| {
+        matches!(
+            &bytes[at..],
+            [0xC2, 0xAD, ..]
+                | [0xE2, 0x80, 0x8B, ..]
+                | [0xE2, 0x81, 0xA0, ..]
+                | [0xEF, 0xBB, 0xBF, ..]
+        )
+    })
+}
+
 /// Splits a block's text at empty lines (`<br><br>`): the trimmed lines of each paragraph.
 fn split_on_blank_lines(raw: &str) -> impl Iterator<Item = Vec<&str>> {
     let mut lines = raw.split('\n').map(str::trim).peekable();
@@ -491,36 +429,10 @@ mod tests {
     }
 
     #[test]
-    fn simple_runs_are_those_that_collapse_to_themselves() {
-        for text in [
-            "a b",
-            " a b ",
-            "a  b",
-            "a\tb",
-            "a\u{a0}b",
-            "a\u{200b}b",
-            "“quoted” — text…",
-            "\u{1}x",
-            "ab\u{3000}",
-            "x\u{ad}y",
-            "  ",
-            "",
-            // Long enough for the vectorized checks, a double space late in the text.
-            "words and more words, then words again and a last  one",
-            "words and more words, then words again and a last one.",
-        ] {
-            let collapsed: Vec<&str> = split_spaces(text).filter(|w| !w.is_empty()).collect();
-            let simple = SimpleRun::of(text);
-            let expected = !collapsed.is_empty()
-                && collapsed.join(" ") == text.trim_matches(is_space)
-                && !text.contains(is_invisible)
-                && !text.contains(|c: char| c.is_control());
-            assert_eq!(simple.is_some(), expected, "{text:?}");
-            if let Some(run) = simple {
-                assert_eq!(run.words, collapsed.join(" "));
-                assert_eq!(run.leading_space, text.starts_with(is_space));
-                assert_eq!(run.trailing_space, text.ends_with(is_space));
-            }
+    fn has_invisible_finds_the_invisible_characters() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert_eq!(has_invisible(&text), is_invisible(c), "{c:?}");
         }
     }
 
@@ -544,10 +456,13 @@ mod tests {
             "\u{feff}",
             "\u{e2}",
             "x\u{2028}y",
+            // Longer than the search's blocks of sixteen bytes.
+            "several plain words in a row",
+            "\u{1}control",
         ];
         let mut rng = crate::test_rng::TestRng::new(3);
         for _ in 0..20_000 {
-            let count = rng.below(10);
+            let count = rng.below(20);
             let text = rng.pieces(&pieces, count).concat();
             // The expected runs, from the words' byte ranges.
             let mut words = Vec::new();
