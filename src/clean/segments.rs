@@ -113,7 +113,7 @@ impl Hasher for NodeIdHasher {
 /// The segments of `doc` that hold any text, in document order.
 pub(super) fn segments(doc: &Html) -> Segments {
     let mut collector = Collector {
-        holders: block_holders(doc),
+        inline_holders: inline_holders(doc),
         run: Vec::new(),
         builder: TextBuilder::default(),
     };
@@ -121,26 +121,32 @@ pub(super) fn segments(doc: &Html) -> Segments {
     collector.builder.out
 }
 
-/// Elements that are blocks or contain one: these split runs instead of joining them.
-fn block_holders(doc: &Html) -> NodeSet {
+/// The elements other than blocks that contain a block: with the blocks, which are known by
+/// name, these split runs instead of joining them. Usually none.
+fn inline_holders(doc: &Html) -> NodeSet {
     let mut holders = NodeSet::default();
     for node in doc.tree.nodes() {
-        if let Node::Element(el) = node.value()
-            && is_block(el.name())
-        {
-            for id in std::iter::once(node.id()).chain(node.ancestors().map(|a| a.id())) {
-                if !holders.insert(id) {
-                    break;
-                }
+        if !is_block_element(node) {
+            continue;
+        }
+        // A block ancestor is one of the blocks this loop visits; its ancestors are added
+        // from there.
+        for ancestor in node.ancestors() {
+            if is_block_element(ancestor) || !holders.insert(ancestor.id()) {
+                break;
             }
         }
     }
     holders
 }
 
+fn is_block_element(node: ego_tree::NodeRef<'_, Node>) -> bool {
+    matches!(node.value(), Node::Element(el) if is_block(el.name()))
+}
+
 /// Walks the tree for [`segments`].
 struct Collector {
-    holders: NodeSet,
+    inline_holders: NodeSet,
     /// The runs being gathered: each open `collect` call's run starts where its caller's ended.
     run: Vec<NodeId>,
     builder: TextBuilder,
@@ -151,7 +157,9 @@ impl Collector {
         let start = self.run.len();
         for child in parent.children() {
             let splits = match child.value() {
-                Node::Element(_) => self.holders.contains(&child.id()),
+                Node::Element(el) => {
+                    is_block(el.name()) || self.inline_holders.contains(&child.id())
+                }
                 Node::Text(_) => false,
                 _ => continue,
             };
