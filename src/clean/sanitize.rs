@@ -13,14 +13,17 @@
 //! was a third of the time cleaning took).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+use html5ever::{LocalName, ns};
 
 use scraper::node::Element;
 use scraper::{Html, Node};
 use url::Url;
 
 use crate::dedup;
-
-const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 
 /// An allowed element: its name as written, the attributes it may keep besides the generic
 /// ones, and whether it is void (no content, no end tag).
@@ -53,47 +56,39 @@ const CITE: &[&str] = &["cite"];
 const EDIT: &[&str] = &["cite", "datetime"];
 const COLUMN: &[&str] = &["align", "char", "charoff", "span"];
 
-/// ammonia's default allow-list of elements and their attributes.
-fn allowed(name: &str) -> Option<Tag> {
-    Some(match name {
-        "a" => tag("a", &["href", "hreflang"]),
-        "area" => void("area", &[]),
-        "bdo" => tag("bdo", &["dir"]),
-        "blockquote" => tag("blockquote", CITE),
-        "br" => void("br", &[]),
-        "col" => void("col", COLUMN),
-        "colgroup" => tag("colgroup", COLUMN),
-        "del" => tag("del", EDIT),
-        "hr" => void("hr", &["align", "size", "width"]),
-        "img" => void("img", &["align", "alt", "height", "src", "width"]),
-        "ins" => tag("ins", EDIT),
-        "ol" => tag("ol", &["start"]),
-        "q" => tag("q", CITE),
-        "table" => tag("table", &["align", "char", "charoff", "summary"]),
-        "tbody" => tag("tbody", CELL_ALIGN),
-        "td" => tag(
-            "td",
-            &["align", "char", "charoff", "colspan", "headers", "rowspan"],
-        ),
-        "th" => tag(
-            "th",
-            &[
-                "align", "char", "charoff", "colspan", "headers", "rowspan", "scope",
-            ],
-        ),
-        "thead" => tag("thead", CELL_ALIGN),
-        "tr" => tag("tr", CELL_ALIGN),
-        "wbr" => void("wbr", &[]),
-        _ => return plain(name),
-    })
-}
+/// ammonia's default allow-list: the elements with attributes of their own.
+const WITH_ATTRS: &[Tag] = &[
+    tag("a", &["href", "hreflang"]),
+    void("area", &[]),
+    tag("bdo", &["dir"]),
+    tag("blockquote", CITE),
+    void("br", &[]),
+    void("col", COLUMN),
+    tag("colgroup", COLUMN),
+    tag("del", EDIT),
+    void("hr", &["align", "size", "width"]),
+    void("img", &["align", "alt", "height", "src", "width"]),
+    tag("ins", EDIT),
+    tag("ol", &["start"]),
+    tag("q", CITE),
+    tag("table", &["align", "char", "charoff", "summary"]),
+    tag("tbody", CELL_ALIGN),
+    tag(
+        "td",
+        &["align", "char", "charoff", "colspan", "headers", "rowspan"],
+    ),
+    tag(
+        "th",
+        &[
+            "align", "char", "charoff", "colspan", "headers", "rowspan", "scope",
+        ],
+    ),
+    tag("thead", CELL_ALIGN),
+    tag("tr", CELL_ALIGN),
+    void("wbr", &[]),
+];
 
-/// Allowed elements that keep only the generic attributes.
-fn plain(name: &str) -> Option<Tag> {
-    PLAIN.binary_search(&name).ok().map(|i| tag(PLAIN[i], &[]))
-}
-
-/// The elements of [`plain`], in sorted order.
+/// The rest of ammonia's default allow-list: elements that keep only the generic attributes.
 const PLAIN: &[&str] = &[
     "abbr",
     "acronym",
@@ -153,12 +148,69 @@ const PLAIN: &[&str] = &[
 ];
 
 /// Elements dropped with their content rather than unwrapped (the pruning step has already
-/// removed them; this keeps the sanitizer safe on its own).
-fn drops_content(name: &str) -> bool {
-    matches!(
-        name,
-        "script" | "style" | "template" | "noscript" | "iframe" | "xmp" | "noembed" | "noframes"
-    )
+/// removed them; this keeps the sanitizer safe on its own), in any namespace.
+const DROPS_CONTENT: &[&str] = &[
+    "script", "style", "template", "noscript", "iframe", "xmp", "noembed", "noframes",
+];
+
+/// What the sanitizer does with an element, by its local name; an element not listed is
+/// unwrapped (its content kept).
+enum Treatment {
+    /// Written, if it is in the HTML namespace.
+    Keep(Allowed),
+    DropWithContent,
+}
+
+/// An allowed element as [`sanitize`] looks it up.
+struct Allowed {
+    name: &'static str,
+    /// The generic attributes and its own.
+    attrs: Vec<LocalName>,
+    void: bool,
+}
+
+/// The lists above by atom: a name is compared as one integer, not as a string against
+/// each name in turn.
+static TREATMENTS: LazyLock<HashMap<LocalName, Treatment, BuildHasherDefault<AtomHasher>>> =
+    LazyLock::new(|| {
+        let plain = PLAIN.iter().map(|&name| (name, &[][..], false));
+        let with_attrs = WITH_ATTRS.iter().map(|t| (t.name, t.attrs, t.void));
+        let mut treatments: HashMap<_, _, _> = with_attrs
+            .chain(plain)
+            .map(|(name, own, void)| {
+                let attrs = GENERIC_ATTRS.iter().chain(own);
+                let keep = Allowed {
+                    name,
+                    attrs: attrs.map(|&a| LocalName::from(a)).collect(),
+                    void,
+                };
+                (LocalName::from(name), Treatment::Keep(keep))
+            })
+            .collect();
+        for &name in DROPS_CONTENT {
+            treatments.insert(LocalName::from(name), Treatment::DropWithContent);
+        }
+        treatments
+    });
+
+/// An atom's hash is computed once, with the atom (`Atom::get_hash`): used as it is.
+#[derive(Default)]
+struct AtomHasher(u64);
+
+impl Hasher for AtomHasher {
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// URL schemes a link or image may use (ammonia's defaults, plus `data:` for images).
@@ -211,27 +263,27 @@ pub(super) fn sanitize(doc: &Html, base: Option<&Url>, capacity: usize) -> Strin
                 }
                 match node.value() {
                     Node::Text(text) => escape(&mut out, text, false),
-                    Node::Element(el) if drops_content(el.name()) => skipping = Some(node.id()),
-                    Node::Element(el) if &*el.name.ns == HTML_NS => {
-                        let Some(tag) = allowed(el.name()) else {
-                            continue;
-                        };
-                        // A link inside a link (possible once the elements between them are
-                        // unwrapped) would be torn apart by the browser's parser: keep the
-                        // outer one.
-                        if tag.name == "a" && open.iter().any(|(_, name)| *name == "a") {
-                            continue;
+                    Node::Element(el) => match TREATMENTS.get(&el.name.local) {
+                        Some(Treatment::DropWithContent) => skipping = Some(node.id()),
+                        Some(Treatment::Keep(tag)) if el.name.ns == ns!(html) => {
+                            // A link inside a link (possible once the elements between them are
+                            // unwrapped) would be torn apart by the browser's parser: keep the
+                            // outer one.
+                            if tag.name == "a" && open.iter().any(|(_, name)| *name == "a") {
+                                continue;
+                            }
+                            start_tag(&mut out, tag, el, base);
+                            if tag.name == "pre" && starts_with_newline(node) {
+                                // The parser drops a newline right after <pre>: this one is the
+                                // text's own.
+                                out.push('\n');
+                            }
+                            if !tag.void {
+                                open.push((node.id(), tag.name));
+                            }
                         }
-                        start_tag(&mut out, &tag, el, base);
-                        if tag.name == "pre" && starts_with_newline(node) {
-                            // The parser drops a newline right after <pre>: this one is the
-                            // text's own.
-                            out.push('\n');
-                        }
-                        if !tag.void {
-                            open.push((node.id(), tag.name));
-                        }
-                    }
+                        _ => {}
+                    },
                     _ => {}
                 }
             }
@@ -257,22 +309,15 @@ fn starts_with_newline(node: ego_tree::NodeRef<'_, Node>) -> bool {
         .is_some_and(|child| matches!(child.value(), Node::Text(t) if t.starts_with('\n')))
 }
 
-fn start_tag(out: &mut String, tag: &Tag, el: &Element, base: Option<&Url>) {
+fn start_tag(out: &mut String, tag: &Allowed, el: &Element, base: Option<&Url>) {
     out.push('<');
     out.push_str(tag.name);
     for (name, value) in &el.attrs {
-        if !name.ns.is_empty() {
+        if name.ns != ns!() || !tag.attrs.contains(&name.local) {
             continue;
         }
         let name = &*name.local;
-        let Some(name) = GENERIC_ATTRS
-            .iter()
-            .chain(tag.attrs)
-            .find(|&&allowed| allowed == name)
-        else {
-            continue;
-        };
-        let value = if matches!(*name, "href" | "src") {
+        let value = if matches!(name, "href" | "src") {
             match safe_url(tag.name, value, base) {
                 Some(url) => url,
                 None => continue,
@@ -457,11 +502,6 @@ impl<'a> Specials<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_elements_are_sorted_for_the_binary_search() {
-        assert!(PLAIN.is_sorted());
-    }
 
     fn clean(html: &str, base: Option<&str>) -> String {
         let base = base.map(|b| Url::parse(b).unwrap());
