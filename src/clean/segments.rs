@@ -37,6 +37,19 @@ struct Span {
 }
 
 impl Segments {
+    /// Room for the segments of `text_nodes` text nodes of `text_bytes` bytes in all: the
+    /// collapsed text is rarely longer, and every segment and link holds a text node. (More
+    /// grows the buffers.)
+    fn with_capacity(text_bytes: usize, text_nodes: usize) -> Segments {
+        Segments {
+            text: String::with_capacity(text_bytes),
+            roots: Vec::with_capacity(text_nodes),
+            pieces: Vec::with_capacity(text_nodes),
+            links: Vec::with_capacity(text_nodes / 4),
+            spans: Vec::with_capacity(text_nodes / 2),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.spans.len()
     }
@@ -112,32 +125,52 @@ impl Hasher for NodeIdHasher {
 
 /// The segments of `doc` that hold any text, in document order.
 pub(super) fn segments(doc: &Html) -> Segments {
+    let survey = survey(doc);
     let mut collector = Collector {
-        inline_holders: inline_holders(doc),
-        run: Vec::new(),
-        builder: TextBuilder::default(),
+        inline_holders: survey.inline_holders,
+        run: Vec::with_capacity(survey.text_nodes),
+        builder: TextBuilder {
+            out: Segments::with_capacity(survey.text_bytes, survey.text_nodes),
+            ..TextBuilder::default()
+        },
     };
     collector.collect(*doc.root_element());
     collector.builder.out
 }
 
-/// The elements other than blocks that contain a block: with the blocks, which are known by
-/// name, these split runs instead of joining them. Usually none.
-fn inline_holders(doc: &Html) -> NodeSet {
-    let mut holders = NodeSet::default();
+/// What [`segments`] needs to know of the whole tree before it walks it.
+struct Survey {
+    /// The elements other than blocks that contain a block: with the blocks, which are
+    /// known by name, these split runs instead of joining them. Usually none.
+    inline_holders: NodeSet,
+    /// The text nodes and their bytes, which bound the segments' buffers.
+    text_nodes: usize,
+    text_bytes: usize,
+}
+
+fn survey(doc: &Html) -> Survey {
+    let mut survey = Survey {
+        inline_holders: NodeSet::default(),
+        text_nodes: 0,
+        text_bytes: 0,
+    };
     for node in doc.tree.nodes() {
+        if let Node::Text(text) = node.value() {
+            survey.text_nodes += 1;
+            survey.text_bytes += text.len();
+        }
         if !is_block_element(node) {
             continue;
         }
         // A block ancestor is one of the blocks this loop visits; its ancestors are added
         // from there.
         for ancestor in node.ancestors() {
-            if is_block_element(ancestor) || !holders.insert(ancestor.id()) {
+            if is_block_element(ancestor) || !survey.inline_holders.insert(ancestor.id()) {
                 break;
             }
         }
     }
-    holders
+    survey
 }
 
 fn is_block_element(node: ego_tree::NodeRef<'_, Node>) -> bool {
