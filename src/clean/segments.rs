@@ -37,16 +37,17 @@ struct Span {
 }
 
 impl Segments {
-    /// Room for the segments of `text_nodes` text nodes of `text_bytes` bytes in all: the
-    /// collapsed text is rarely longer, and every segment and link holds a text node. (More
-    /// grows the buffers.)
-    fn with_capacity(text_bytes: usize, text_nodes: usize) -> Segments {
+    /// Room for the segments the survey bounds: the collapsed text is rarely longer than
+    /// the text nodes, every piece, root and link holds a text node, and each block ends
+    /// at most two runs. (More grows the buffers.)
+    fn with_capacity(survey: &Survey) -> Segments {
+        let nodes = survey.text_nodes;
         Segments {
-            text: String::with_capacity(text_bytes),
-            roots: Vec::with_capacity(text_nodes),
-            pieces: Vec::with_capacity(text_nodes),
-            links: Vec::with_capacity(text_nodes / 4),
-            spans: Vec::with_capacity(text_nodes / 2),
+            text: String::with_capacity(survey.text_bytes),
+            roots: Vec::with_capacity(nodes),
+            pieces: Vec::with_capacity(nodes),
+            links: Vec::with_capacity(nodes / 4),
+            spans: Vec::with_capacity(nodes.min(2 * survey.blocks + 1)),
         }
     }
 
@@ -126,11 +127,12 @@ impl Hasher for NodeIdHasher {
 /// The segments of `doc` that hold any text, in document order.
 pub(super) fn segments(doc: &Html) -> Segments {
     let survey = survey(doc);
+    let out = Segments::with_capacity(&survey);
     let mut collector = Collector {
-        inline_holders: survey.inline_holders,
         run: Vec::with_capacity(survey.text_nodes),
+        inline_holders: survey.inline_holders,
         builder: TextBuilder {
-            out: Segments::with_capacity(survey.text_bytes, survey.text_nodes),
+            out,
             ..TextBuilder::default()
         },
     };
@@ -143,9 +145,10 @@ struct Survey {
     /// The elements other than blocks that contain a block: with the blocks, which are
     /// known by name, these split runs instead of joining them. Usually none.
     inline_holders: NodeSet,
-    /// The text nodes and their bytes, which bound the segments' buffers.
+    /// The text nodes, their bytes and the blocks, which bound the segments' buffers.
     text_nodes: usize,
     text_bytes: usize,
+    blocks: usize,
 }
 
 fn survey(doc: &Html) -> Survey {
@@ -153,6 +156,7 @@ fn survey(doc: &Html) -> Survey {
         inline_holders: NodeSet::default(),
         text_nodes: 0,
         text_bytes: 0,
+        blocks: 0,
     };
     for node in doc.tree.nodes() {
         if let Node::Text(text) = node.value() {
@@ -162,6 +166,7 @@ fn survey(doc: &Html) -> Survey {
         if !is_block_element(node) {
             continue;
         }
+        survey.blocks += 1;
         // A block ancestor is one of the blocks this loop visits; its ancestors are added
         // from there.
         for ancestor in node.ancestors() {
