@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use rusqlite::{OptionalExtension, Transaction, params_from_iter};
 
+use super::known::Filter;
 use super::{IncomingItem, StoreError};
 use crate::dedup::{
     Candidates, FeedItem, KnownItem, Profile, SameLink, Scope, SimilarArticle, TextMatch,
@@ -18,19 +19,26 @@ use crate::dedup::{
 /// copy shares many keys, so the bound only drops weak candidates.
 const MAX_SIMILAR: usize = 8;
 
-/// What a new item may be, in resolve's order; `None` fields were not needed.
+/// What a new item may be, in resolve's order; `None` fields were not needed. With a
+/// `filter` of the stored keys, only what it may hold is looked up.
 pub(super) fn candidates(
     tx: &Transaction<'_>,
     feed_id: i64,
     scope: Scope,
     item: &IncomingItem,
     profile: &Profile,
+    filter: Option<&Filter>,
 ) -> Result<Candidates, StoreError> {
-    let variants = item
+    let mut variants = item
         .link_key
         .as_deref()
         .map(same_page_variants)
         .unwrap_or_default();
+    if let Some(filter) = filter
+        && !variants.iter().any(|v| filter.may_hold_url(v))
+    {
+        variants.clear();
+    }
     let mut c = Candidates {
         same_link: same_link(tx, feed_id, &item.guid, &variants)?,
         ..Candidates::default()
@@ -42,9 +50,18 @@ pub(super) fn candidates(
     if c.same_url.is_some() {
         return Ok(c);
     }
-    c.same_text = same_text(tx, feed_id, scope, item.article.fingerprint.as_deref())?;
+    let fingerprint = item
+        .article
+        .fingerprint
+        .as_deref()
+        .filter(|f| filter.is_none_or(|filter| filter.may_hold_fingerprint(f)));
+    c.same_text = same_text(tx, feed_id, scope, fingerprint)?;
     if c.same_text.is_none() {
-        c.similar = similar(tx, feed_id, scope, &profile.index_keys())?;
+        let mut keys = profile.index_keys();
+        if let Some(filter) = filter {
+            keys.retain(|&k| filter.may_hold_index_key(k));
+        }
+        c.similar = similar(tx, feed_id, scope, &keys)?;
     }
     Ok(c)
 }

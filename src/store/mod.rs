@@ -8,6 +8,7 @@
 mod checkpoint;
 mod fts;
 mod heap;
+mod known;
 mod matching;
 mod migrations;
 mod query;

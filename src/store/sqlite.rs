@@ -13,6 +13,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use super::checkpoint::{self, Checkpointer};
+use super::known::Known;
 use super::{
     ArticleChange, ArticleFilter, ArticleSink, ArticleSources, Backend, BoilerplateSample,
     CursorMove, ExportPlan, Exported, FeedBatch, FeedRetention, FeedState, FeedStatus,
@@ -31,6 +32,8 @@ pub struct SqliteBackend {
     /// Woken by `conn`'s commits; stops its thread when dropped.
     _checkpointer: Checkpointer,
     path: PathBuf,
+    /// Locked only while `conn` is: the writer's filter of stored dedup keys.
+    known: Mutex<Known>,
     conn: Mutex<Connection>,
 }
 
@@ -57,6 +60,7 @@ impl SqliteBackend {
             reader: Mutex::new(None),
             _checkpointer: checkpointer,
             path: path.to_path_buf(),
+            known: Mutex::new(Known::default()),
             conn: Mutex::new(conn),
         })
     }
@@ -85,6 +89,13 @@ impl SqliteBackend {
         let result = read(&conn);
         *slot = Some(conn);
         result
+    }
+
+    /// Taken only while holding [`SqliteBackend::conn`].
+    fn known(&self) -> MutexGuard<'_, Known> {
+        self.known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -130,7 +141,8 @@ impl Backend for SqliteBackend {
     }
 
     fn ingest(&self, feed: &str, batch: &FeedBatch) -> Result<IngestReport, StoreError> {
-        write::ingest(&mut self.conn(), feed, batch)
+        let mut conn = self.conn();
+        write::ingest(&mut conn, &mut self.known(), feed, batch)
     }
 
     /// Asks the read-only connection first: the daemon calls this after most runs, and
@@ -246,7 +258,10 @@ impl Backend for SqliteBackend {
         result: &Reprocessed,
         dry_run: bool,
     ) -> Result<Vec<ArticleChange>, StoreError> {
-        write::apply_reprocess(&mut self.conn(), feed, result, dry_run)
+        let mut conn = self.conn();
+        // Reprocessing rewrites texts: their new keys are not added one by one.
+        self.known().forget();
+        write::apply_reprocess(&mut conn, feed, result, dry_run)
     }
 }
 

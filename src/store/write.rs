@@ -7,6 +7,7 @@ use rusqlite::{
     params_from_iter,
 };
 
+use super::known::Known;
 use super::{
     ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern, PollRecord,
     Reprocessed, StoreError,
@@ -52,17 +53,20 @@ fn feed_id(tx: &Transaction<'_>, feed: &str) -> Result<i64, StoreError> {
 /// feed's new articles are queued for the full-text index (`search_index`).
 pub(super) fn ingest(
     conn: &mut Connection,
+    known: &mut Known,
     feed: &str,
     batch: &FeedBatch,
 ) -> Result<IngestReport, StoreError> {
     let now = time::now();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    known.check(&tx)?;
     let feed_id = feed_id(&tx, feed)?;
     let mut report = IngestReport::default();
     let fetched: HashSet<String> = batch.items.iter().map(|i| i.guid.clone()).collect();
     for item in &batch.items {
         ingest_item(
             &tx,
+            known,
             (feed_id, &fetched),
             batch.scope,
             item,
@@ -94,9 +98,11 @@ pub(super) fn ingest(
     Ok(report)
 }
 
-/// `feed` is the feed's id and the guids of this fetch.
+/// `feed` is the feed's id and the guids of this fetch. Whatever the item's keys took their
+/// place in, `known` learns them.
 fn ingest_item(
     tx: &Transaction<'_>,
+    known: &mut Known,
     (feed_id, fetched): (i64, &HashSet<String>),
     scope: Scope,
     item: &IncomingItem,
@@ -123,7 +129,10 @@ fn ingest_item(
             same_item: Some(known),
             ..Candidates::default()
         },
-        None => matching::candidates(tx, feed_id, scope, item, profile)?,
+        None => {
+            let filter = known.filter(tx)?;
+            matching::candidates(tx, feed_id, scope, item, profile, filter)?
+        }
     };
     let incoming = Incoming {
         url: item.link_key.as_deref(),
@@ -154,6 +163,7 @@ fn ingest_item(
             report.new_articles += 1;
         }
     }
+    known.add(item);
     Ok(())
 }
 
