@@ -5,7 +5,8 @@
 //! 2. Ingest: for feedsift and every installed rival (newsboat, sfeed, feed2exec, rss2email),
 //!    a cold pass on an empty state, a warm pass (all 304) right after, and a changed pass
 //!    (every feed with `--new-items` new items), `--runs` times; medians of wall time, CPU
-//!    seconds and peak RSS, and the ratios of feedsift to each.
+//!    seconds and peak RSS, and the ratios of feedsift to each. After each cold pass, the
+//!    storage floor: SQLite alone writing the same rows again (`support/floor.rs`).
 //! 3. Idle: `feedsift run` with 1,000 and 10,000 one-item feeds configured, its CPU time over
 //!    `--idle-seconds` after the first pass, and its memory.
 //! 4. Clean: `clean::clean_fragment` over the HTML of `../shared/corpus` (article pages and
@@ -15,6 +16,8 @@
 mod corpus;
 #[path = "../tests/common/files.rs"]
 mod files;
+#[path = "support/floor.rs"]
+mod floor;
 #[path = "support/measure.rs"]
 mod measure;
 #[path = "support/server.rs"]
@@ -77,6 +80,8 @@ pub struct Args {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    // SQLite's heap as feedsift sets it, for the storage floor written in this process.
+    feedsift::store::use_private_heap();
     let temp = tempfile::tempdir()?;
     let work = args
         .work

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::Args;
 use crate::corpus::{self, Edition, Shape};
 use crate::files::{files_under, read_maybe_gzipped};
+use crate::floor::{self, Floor};
 use crate::measure::{self, Run};
 use crate::server::{Served, Server};
 use crate::tools::{self, Tool};
@@ -71,6 +72,8 @@ struct Ingest {
     warm_served: Served,
     changed_served: Served,
     stored: Option<Stored>,
+    /// feedsift's only: its rows written again by SQLite alone (median run).
+    floor: Option<Floor>,
 }
 
 #[derive(Clone, Copy)]
@@ -112,7 +115,7 @@ fn ingest_tool(
 ) -> Result<Ingest> {
     let (mut colds, mut warms, mut changeds) = (Vec::new(), Vec::new(), Vec::new());
     let (mut warm_served, mut changed_served) = (Served::default(), Served::default());
-    let mut stored = None;
+    let (mut stored, mut floors) = (None, Vec::new());
     for run in 0..runs.max(1) {
         let state = work.join(format!("{}-{run}", tool.name));
         let _ = std::fs::remove_dir_all(&state);
@@ -123,7 +126,9 @@ fn ingest_tool(
         let warm = measure::run(&mut tool.command(&state, feedsift))?;
         warm_served = server.served().since(before);
         if tool.name == "feedsift" {
-            stored = Some(stored_of(&tools::feedsift_db(&state))?);
+            let db = tools::feedsift_db(&state);
+            stored = Some(stored_of(&db)?);
+            floors.push(floor::measure(&db, &work.join("floor.db"))?);
         }
         server.serve_later();
         let before = server.served();
@@ -154,6 +159,7 @@ fn ingest_tool(
         warm_served,
         changed_served,
         stored,
+        floor: (!floors.is_empty()).then(|| floor::median(&floors)),
     })
 }
 
@@ -218,7 +224,35 @@ fn print_ingest(results: &[Ingest], items: usize, floor: Run) {
             );
         }
         print_ratios(ours, results);
+        if let Some(f) = ours.floor {
+            print_floor(f, results);
+        }
     }
+}
+
+/// The storage floor beside every tool's cold pass.
+fn print_floor(f: Floor, results: &[Ingest]) {
+    println!("Storage floor: the rows feedsift stored, written again by SQLite alone in one");
+    println!("transaction, the full-text index built in one rebuild (median run):\n");
+    println!("| phase | wall s | CPU s |");
+    println!("|---|---:|---:|");
+    for (phase, p) in [
+        ("rows", f.rows),
+        ("full-text index", f.index),
+        ("checkpoint", f.checkpoint),
+    ] {
+        println!("| {phase} | {:.2} | {:.2} |", p.wall, p.cpu);
+    }
+    println!(
+        "\nOne writer needs at least the rows and the index: {:.2} s.\n",
+        f.writer_wall()
+    );
+    println!("| writer floor / tool's cold wall time | ratio |");
+    println!("|---|---:|");
+    for r in results {
+        println!("| {} | {:.3} |", r.name, f.writer_wall() / r.cold.wall);
+    }
+    println!();
 }
 
 /// The changed re-poll: the later edition, right after the warm pass.
