@@ -233,13 +233,14 @@ fn print_ingest(results: &[Ingest], items: usize, floor: Run) {
 /// The storage floor beside every tool's cold pass.
 fn print_floor(f: Floor, results: &[Ingest]) {
     println!("Storage floor: the rows feedsift stored, written again by SQLite alone in one");
-    println!("transaction, the full-text index built in one rebuild (median run):\n");
+    println!("transaction, the full-text index built in one rebuild, each followed by a");
+    println!("checkpoint (median run):\n");
     println!("| phase | wall s | CPU s |");
     println!("|---|---:|---:|");
     for (phase, p) in [
         ("rows", f.rows),
         ("full-text index", f.index),
-        ("checkpoint", f.checkpoint),
+        ("checkpoints", f.checkpoint),
     ] {
         println!("| {phase} | {:.2} | {:.2} |", p.wall, p.cpu);
     }
