@@ -24,11 +24,12 @@ use super::{IncomingItem, StoreError};
 /// bench's database: about 120 us of lookups an item, 0.05-0.2 us a scanned row (warm);
 /// the lower figure builds the filter later rather than sooner.
 const ROWS_PER_LOOKUP: u64 = 256;
-/// Bits of filter per key: about 0.1% false positives.
-const BITS_PER_KEY: u64 = 16;
+/// Bits of filter per key: about 0.5% false positives when full (16 bits: 0.13%, 10: 1.3%).
+/// An item tests about 24 keys, so one in eight looks up a key or two for nothing.
+const BITS_PER_KEY: u64 = 12;
 /// The smallest filter, in keys.
 const MIN_CAPACITY: u64 = 1 << 16;
-/// The largest, in keys (8 MB); a database with more keys is looked up without a filter.
+/// The largest, in keys (6 MB); a database with more keys is looked up without a filter.
 const MAX_CAPACITY: u64 = 1 << 22;
 /// Keys an article can have: its fingerprint, 20 LSH bands and its lead key.
 const KEYS_PER_ARTICLE: u64 = 22;
@@ -287,7 +288,7 @@ mod tests {
 
     #[test]
     fn a_filter_holds_every_key_added_and_few_others() {
-        let mut filter = Filter::with_capacity(100_000);
+        let mut filter = Filter::with_capacity(200_000);
         for i in 0..100_000i64 {
             filter.insert(Filter::index_key_hash(i * 7919));
             filter.insert(Filter::url_hash(&format!("https://e.com/{i}")));
@@ -296,11 +297,10 @@ mod tests {
             assert!(filter.may_hold_index_key(i * 7919));
             assert!(filter.may_hold_url(&format!("https://e.com/{i}")));
         }
-        // Twice its capacity went in, so eight bits a key: a few percent at most.
         let false_positives = (0..100_000i64)
             .filter(|i| filter.may_hold_index_key(i * 7919 + 1))
             .count();
-        assert!(false_positives < 5_000, "{false_positives}");
+        assert!(false_positives < 1_500, "{false_positives}");
         assert!(
             !filter.may_hold_fingerprint("https://e.com/1"),
             "kinds hash apart"
@@ -308,7 +308,7 @@ mod tests {
     }
 
     #[test]
-    fn at_capacity_false_positives_stay_near_a_tenth_of_a_percent() {
+    fn at_capacity_false_positives_stay_near_half_a_percent() {
         let mut filter = Filter::with_capacity(200_000);
         for i in 0..200_000i64 {
             filter.insert(Filter::index_key_hash(i));
@@ -316,7 +316,7 @@ mod tests {
         let false_positives = (200_000..1_200_000i64)
             .filter(|&i| filter.may_hold_index_key(i))
             .count();
-        assert!(false_positives < 3_000, "{false_positives} in 1,000,000");
+        assert!(false_positives < 8_000, "{false_positives} in 1,000,000");
     }
 }
 
