@@ -35,7 +35,7 @@ const MAX_CAPACITY: u64 = 1 << 22;
 const KEYS_PER_ARTICLE: u64 = 22;
 
 /// The writer's filter and when to build it.
-pub(super) struct Known {
+pub(super) struct StoredKeys {
     state: State,
     /// `PRAGMA data_version` when the filter was built: it changes when another
     /// connection commits.
@@ -44,9 +44,9 @@ pub(super) struct Known {
     min_capacity: u64,
 }
 
-impl Default for Known {
-    fn default() -> Known {
-        Known {
+impl Default for StoredKeys {
+    fn default() -> StoredKeys {
+        StoredKeys {
             state: State::default(),
             data_version: 0,
             min_capacity: MIN_CAPACITY,
@@ -69,7 +69,7 @@ impl Default for State {
     }
 }
 
-impl Known {
+impl StoredKeys {
     /// At the start of a writing transaction: drops the filter if another connection
     /// committed since it was built.
     pub(super) fn check(&mut self, tx: &Transaction<'_>) -> Result<(), StoreError> {
@@ -91,12 +91,12 @@ impl Known {
             State::Counting(n) => {
                 let lookups = n + 1;
                 self.state = State::Counting(lookups);
-                let stored = stored_keys(tx)?;
+                let stored = estimated_keys(tx)?;
                 if lookups.saturating_mul(ROWS_PER_LOOKUP) >= stored {
                     self.build(tx, stored)?;
                 }
             }
-            State::Outgrown => self.build(tx, stored_keys(tx)?)?,
+            State::Outgrown => self.build(tx, estimated_keys(tx)?)?,
             State::Built(_) => {}
         }
         Ok(match &self.state {
@@ -160,7 +160,7 @@ fn data_version(tx: &Transaction<'_>) -> Result<i64, StoreError> {
 }
 
 /// At most how many keys the tables hold, from the highest row ids (no scan).
-fn stored_keys(tx: &Transaction<'_>) -> Result<u64, StoreError> {
+fn estimated_keys(tx: &Transaction<'_>) -> Result<u64, StoreError> {
     let (items, articles): (i64, i64) = tx
         .prepare_cached(
             "SELECT (SELECT coalesce(max(id), 0) FROM items),
@@ -324,7 +324,7 @@ mod tests {
 mod store_tests {
     use url::Url;
 
-    use super::{Known, State};
+    use super::{State, StoredKeys};
     use crate::clean::Rules;
     use crate::pipeline::prepare_items;
     use crate::store::{Backend, BoilerplateSample, FeedBatch, IngestReport, SqliteBackend, write};
@@ -404,16 +404,16 @@ mod store_tests {
     fn a_filter_finds_copies_by_what_ingest_added_and_after_growing_past_its_capacity() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::migrations::migrate(&mut conn, ":memory:").unwrap();
-        let mut known = Known {
+        let mut stored = StoredKeys {
             min_capacity: 64,
-            ..Known::default()
+            ..StoredKeys::default()
         };
         let topics: Vec<String> = (0..12).map(|i| format!("topic{i}x")).collect();
         for (i, topic) in topics.iter().enumerate() {
             let (feed, link) = (format!("f{i}"), format!("https://e.com/{i}"));
             let report = write::ingest(
                 &mut conn,
-                &mut known,
+                &mut stored,
                 &feed,
                 &batch(&feed, &[("g", &link, &story(topic))]),
             )
@@ -421,14 +421,14 @@ mod store_tests {
             assert_eq!(report.new_articles, 1);
         }
         // Twelve articles of 23 keys each went into a filter made for 64.
-        let State::Built(filter) = &known.state else {
+        let State::Built(filter) = &stored.state else {
             panic!("no filter after twelve feeds");
         };
         assert!(filter.capacity > 64, "{}", filter.capacity);
         // One more, known to the filter only by what ingest added (no scan since).
         let late = batch("late", &[("l", "https://e.com/late", &story("late"))]);
-        write::ingest(&mut conn, &mut known, "late", &late).unwrap();
-        assert!(matches!(known.state, State::Built(_)));
+        write::ingest(&mut conn, &mut stored, "late", &late).unwrap();
+        assert!(matches!(stored.state, State::Built(_)));
         let copies = batch(
             "copies",
             &[
@@ -438,7 +438,7 @@ mod store_tests {
                 ("c4", "https://e.com/c4", &story("late")),
             ],
         );
-        let report = write::ingest(&mut conn, &mut known, "copies", &copies).unwrap();
+        let report = write::ingest(&mut conn, &mut stored, "copies", &copies).unwrap();
         assert_eq!((report.merged, report.new_articles), (3, 1), "{report:?}");
     }
 }

@@ -13,7 +13,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use super::checkpoint::{self, Checkpointer};
-use super::known::Known;
+use super::known::StoredKeys;
 use super::{
     ArticleChange, ArticleFilter, ArticleSink, ArticleSources, Backend, BoilerplateSample,
     CursorMove, ExportPlan, Exported, FeedBatch, FeedRetention, FeedState, FeedStatus,
@@ -33,7 +33,7 @@ pub struct SqliteBackend {
     _checkpointer: Checkpointer,
     path: PathBuf,
     /// Locked only while `conn` is: the writer's filter of stored dedup keys.
-    known: Mutex<Known>,
+    stored_keys: Mutex<StoredKeys>,
     conn: Mutex<Connection>,
 }
 
@@ -60,7 +60,7 @@ impl SqliteBackend {
             reader: Mutex::new(None),
             _checkpointer: checkpointer,
             path: path.to_path_buf(),
-            known: Mutex::new(Known::default()),
+            stored_keys: Mutex::new(StoredKeys::default()),
             conn: Mutex::new(conn),
         })
     }
@@ -92,8 +92,8 @@ impl SqliteBackend {
     }
 
     /// Taken only while holding [`SqliteBackend::conn`].
-    fn known(&self) -> MutexGuard<'_, Known> {
-        self.known
+    fn stored_keys(&self) -> MutexGuard<'_, StoredKeys> {
+        self.stored_keys
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -142,7 +142,7 @@ impl Backend for SqliteBackend {
 
     fn ingest(&self, feed: &str, batch: &FeedBatch) -> Result<IngestReport, StoreError> {
         let mut conn = self.conn();
-        write::ingest(&mut conn, &mut self.known(), feed, batch)
+        write::ingest(&mut conn, &mut self.stored_keys(), feed, batch)
     }
 
     /// Asks the read-only connection first: the daemon calls this after most runs, and
@@ -260,7 +260,7 @@ impl Backend for SqliteBackend {
     ) -> Result<Vec<ArticleChange>, StoreError> {
         let mut conn = self.conn();
         // Reprocessing rewrites texts: their new keys are not added one by one.
-        self.known().forget();
+        self.stored_keys().forget();
         write::apply_reprocess(&mut conn, feed, result, dry_run)
     }
 }

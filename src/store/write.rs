@@ -7,7 +7,7 @@ use rusqlite::{
     params_from_iter,
 };
 
-use super::known::Known;
+use super::known::StoredKeys;
 use super::{
     ArticleChange, ArticleDraft, FeedBatch, IncomingItem, IngestReport, LearnedPattern, PollRecord,
     Reprocessed, StoreError,
@@ -53,20 +53,20 @@ fn feed_id(tx: &Transaction<'_>, feed: &str) -> Result<i64, StoreError> {
 /// feed's new articles are queued for the full-text index (`search_index`).
 pub(super) fn ingest(
     conn: &mut Connection,
-    known: &mut Known,
+    stored_keys: &mut StoredKeys,
     feed: &str,
     batch: &FeedBatch,
 ) -> Result<IngestReport, StoreError> {
     let now = time::now();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    known.check(&tx)?;
+    stored_keys.check(&tx)?;
     let feed_id = feed_id(&tx, feed)?;
     let mut report = IngestReport::default();
     let fetched: HashSet<String> = batch.items.iter().map(|i| i.guid.clone()).collect();
     for item in &batch.items {
         ingest_item(
             &tx,
-            known,
+            stored_keys,
             (feed_id, &fetched),
             batch.scope,
             item,
@@ -99,10 +99,10 @@ pub(super) fn ingest(
 }
 
 /// `feed` is the feed's id and the guids of this fetch. Whatever the item's keys took their
-/// place in, `known` learns them.
+/// place in, `stored_keys` learns them.
 fn ingest_item(
     tx: &Transaction<'_>,
-    known: &mut Known,
+    stored_keys: &mut StoredKeys,
     (feed_id, fetched): (i64, &HashSet<String>),
     scope: Scope,
     item: &IncomingItem,
@@ -130,7 +130,7 @@ fn ingest_item(
             ..Candidates::default()
         },
         None => {
-            let filter = known.filter(tx)?;
+            let filter = stored_keys.filter(tx)?;
             matching::candidates(tx, feed_id, scope, item, profile, filter)?
         }
     };
@@ -163,7 +163,7 @@ fn ingest_item(
             report.new_articles += 1;
         }
     }
-    known.add(item);
+    stored_keys.add(item);
     Ok(())
 }
 
