@@ -55,8 +55,12 @@ impl Default for StoredKeys {
 }
 
 enum State {
-    /// No filter: lookups go to SQL, and this many are counted towards building one.
-    Counting(u64),
+    /// No filter: lookups go to SQL, and this many are counted towards building one
+    /// (with the key tables' estimated size, read at the first of them).
+    Counting {
+        lookups: u64,
+        estimate: Option<u64>,
+    },
     Built(Filter),
     /// Past its capacity: built again, larger, before the next lookup (it has paid for
     /// itself already, so the next scan is paid for as well).
@@ -65,7 +69,10 @@ enum State {
 
 impl Default for State {
     fn default() -> State {
-        State::Counting(0)
+        State::Counting {
+            lookups: 0,
+            estimate: None,
+        }
     }
 }
 
@@ -88,10 +95,16 @@ impl StoredKeys {
     /// `None`: look everything up.
     pub(super) fn filter(&mut self, tx: &Transaction<'_>) -> Result<Option<&Filter>, StoreError> {
         match self.state {
-            State::Counting(n) => {
-                let lookups = n + 1;
-                self.state = State::Counting(lookups);
-                let stored = estimated_keys(tx)?;
+            State::Counting { lookups, estimate } => {
+                let lookups = lookups + 1;
+                let stored = match estimate {
+                    Some(stored) => stored,
+                    None => estimated_keys(tx)?,
+                };
+                self.state = State::Counting {
+                    lookups,
+                    estimate: Some(stored),
+                };
                 if lookups.saturating_mul(ROWS_PER_LOOKUP) >= stored {
                     self.build(tx, stored)?;
                 }
